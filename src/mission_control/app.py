@@ -1,0 +1,83 @@
+"""`create_app(settings)`: the middleware order, the routers and the lifespan, in one place."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from mission_control import __version__
+from mission_control.api_errors import install_error_handlers
+from mission_control.bootstrap import seed_admin_from_env
+from mission_control.db.migrate import upgrade
+from mission_control.routers import ROUTERS
+from mission_control.runtime import Runtime
+from mission_control.security.client_ip import ClientIPMiddleware
+from mission_control.security.csrf import CSRFMiddleware
+from mission_control.security.gate import AuthGateMiddleware
+from mission_control.security.headers import SecurityHeadersMiddleware
+from mission_control.security.hosts import HostAllowlistMiddleware
+from mission_control.security.network import parse_networks
+from mission_control.security.request_id import RequestIdMiddleware
+from mission_control.settings import Settings, load_settings
+
+API_DESCRIPTION = (
+    "The REST API of Mission Control. Authenticate with the `mc-session` cookie "
+    "(from `POST /api/auth/login`) or an API key in `X-API-Key` / `Authorization: Bearer`. "
+    "Each operation states its minimum role."
+)
+
+
+def create_app(settings: Settings | None = None, *, migrate: bool = True) -> FastAPI:
+    settings = settings or load_settings()
+    settings.check_production()
+    runtime = Runtime(settings)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if migrate:
+            upgrade(settings.database_url_resolved)
+        await runtime.db.write(seed_admin_from_env, settings, runtime.passwords)
+        await runtime.start()
+        try:
+            yield
+        finally:
+            await runtime.stop()
+
+    app = FastAPI(
+        title="Mission Control API",
+        version=__version__,
+        description=API_DESCRIPTION,
+        openapi_url="/api/docs",
+        docs_url="/docs",
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.runtime = runtime
+    install_error_handlers(app)
+    for router in ROUTERS:
+        app.include_router(router)
+
+    # Starlette runs the middleware added last first; read this list bottom-up for the order
+    # a request sees: request id → security headers → client IP → host allowlist → CSRF → gate.
+    # Headers sit outside the host check so even a refused host gets them.
+    app.add_middleware(AuthGateMiddleware, runtime=runtime)
+    app.add_middleware(CSRFMiddleware, sink=runtime.security)
+    app.add_middleware(
+        HostAllowlistMiddleware,
+        enforce=settings.production and not settings.allow_any_host,
+        patterns=settings.allowed_host_patterns,
+        sink=runtime.security,
+    )
+    app.add_middleware(ClientIPMiddleware, trusted=parse_networks(settings.trusted_proxy_list))
+    app.add_middleware(
+        SecurityHeadersMiddleware, hsts=settings.hsts, google=settings.google_enabled
+    )
+    app.add_middleware(RequestIdMiddleware)
+    return app
+
+
+def app_factory() -> FastAPI:
+    """Entry point for `uvicorn --factory` (used by `mc serve --workers N`)."""
+    return create_app(migrate=False)

@@ -1,0 +1,1 @@
+"""Sessions and login: setup, login, logout, me, own sessions and personal keys."""

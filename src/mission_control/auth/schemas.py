@@ -1,0 +1,89 @@
+"""Request and response models of the auth routes."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class UserOut(BaseModel):
+    id: int
+    username: str
+    display_name: str
+    role: str
+    provider: str
+    email: str | None
+    avatar_url: str | None
+    workspace_id: int
+    tenant_id: int
+
+
+class UserEnvelope(BaseModel):
+    user: UserOut
+
+
+class LoginIn(BaseModel):
+    username: str
+    password: str
+    otp: str | None = None
+
+
+class SetupIn(BaseModel):
+    username: str
+    password: str
+    display_name: str | None = None
+
+
+class SetupStatus(BaseModel):
+    needsSetup: bool
+
+
+class MePatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    display_name: str | None = Field(None, min_length=1, max_length=200)
+    current_password: str | None = None
+    new_password: str | None = None
+
+
+class SessionOut(BaseModel):
+    id: int
+    id_prefix: str
+    ip_address: str | None
+    user_agent: str | None
+    created_at: int
+    last_seen_at: int
+    expires_at: int
+    current: bool
+
+
+class SessionRevoke(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    id: int | None = None
+    all: bool = False
+
+
+class PersonalKeyIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1, max_length=100)
+    role: Literal["viewer", "operator", "admin"] | None = None
+    expires_in_days: int | None = Field(None, ge=1, le=3650)
+
+
+class PersonalKeyRevoke(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    id: int
+
+
+class OkOut(BaseModel):
+    ok: bool
+
+
+class RotatedKey(BaseModel):
+    api_key: str
+    key_prefix: str
+    message: str
+
+
+def user_body(user: dict[str, Any]) -> dict[str, Any]:
+    return {"user": user}

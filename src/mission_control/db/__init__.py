@@ -1,0 +1,1 @@
+"""Database layer: engines, tables, migrations and transactions."""

@@ -1,0 +1,181 @@
+"""Engines and the two ways into the database: `read` and `write`.
+
+SQLite: reads run on the event loop (WAL readers never wait on writers and a
+50-row read takes well under a millisecond), heavy reads and every write go to
+threads; writes share one thread per process and start with `BEGIN IMMEDIATE`
+so a read-then-write never deadlocks and the loop never waits on the file lock.
+PostgreSQL: every call runs in a worker thread on a pooled connection.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sqlite3
+import stat
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, TypeVar
+
+import anyio.to_thread
+import orjson
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import OperationalError
+
+from mission_control.errors import ServiceUnavailable
+
+T = TypeVar("T")
+
+AfterCommit = Callable[[], None]
+
+
+def _json_serializer(value: Any) -> str:
+    return orjson.dumps(value).decode()
+
+
+def is_sqlite_url(url: str) -> bool:
+    return url.startswith("sqlite")
+
+
+def sqlite_path(url: str) -> Path | None:
+    prefix = "sqlite:///"
+    if url.startswith(prefix) and url[len(prefix) :] not in ("", ":memory:"):
+        return Path(url[len(prefix) :])
+    return None
+
+
+def prepare_sqlite_file(path: Path) -> None:
+    """Create the data folder 0700 and the database file 0600 before SQLite opens it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    os.chmod(path.parent, stat.S_IRWXU)
+    if not path.exists():
+        fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
+        os.close(fd)
+    os.chmod(path, 0o600)
+
+
+def _sqlite_engine(url: str, *, immediate: bool, pool_size: int) -> Engine:
+    engine = sa.create_engine(
+        url,
+        connect_args={"check_same_thread": False, "timeout": 10},
+        pool_size=pool_size,
+        max_overflow=pool_size * 2,
+        pool_pre_ping=False,
+        json_serializer=_json_serializer,
+        json_deserializer=orjson.loads,
+    )
+    begin = "BEGIN IMMEDIATE" if immediate else "BEGIN"
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
+        dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute("PRAGMA busy_timeout=10000")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        conn.exec_driver_sql(begin)
+
+    return engine
+
+
+def _postgres_engine(url: str) -> Engine:
+    return sa.create_engine(
+        url,
+        pool_size=10,
+        max_overflow=10,
+        pool_pre_ping=True,
+        pool_timeout=10,
+        connect_args={"connect_timeout": 5, "options": "-c statement_timeout=15000"},
+        json_serializer=_json_serializer,
+        json_deserializer=orjson.loads,
+    )
+
+
+class Database:
+    """The app's handle on its database; services receive the `Connection` it opens."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.is_sqlite = is_sqlite_url(url)
+        self._after_commit: list[AfterCommit] = []
+        if self.is_sqlite:
+            path = sqlite_path(url)
+            if path is not None:
+                prepare_sqlite_file(path)
+            self.engine = _sqlite_engine(url, immediate=True, pool_size=2)
+            self.read_engine = _sqlite_engine(url, immediate=False, pool_size=4)
+            self._writer: ThreadPoolExecutor | None = ThreadPoolExecutor(
+                max_workers=1, thread_name_prefix="mc-db-writer"
+            )
+        else:
+            self.engine = _postgres_engine(url)
+            self.read_engine = self.engine
+            self._writer = None
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    def on_commit(self, callback: AfterCommit) -> None:
+        """Run `callback` after every committed write that published events."""
+        self._after_commit.append(callback)
+
+    # -- synchronous entry points (CLI, jobs already in a thread, migrations) --
+    def write_sync(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        try:
+            with self.engine.begin() as conn:
+                result = fn(conn, *args, **kwargs)
+                published = bool(conn.info.pop("events_published", False))
+        except OperationalError as exc:
+            raise _unavailable(exc) from exc
+        if published:
+            for callback in self._after_commit:
+                callback()
+        return result
+
+    def read_sync(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        try:
+            with self.read_engine.begin() as conn:
+                return fn(conn, *args, **kwargs)
+        except OperationalError as exc:
+            raise _unavailable(exc) from exc
+
+    # -- async entry points (routes, middleware) --
+    async def read(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """A short read: inline on SQLite, in a thread on PostgreSQL."""
+        if self.is_sqlite:
+            return self.read_sync(fn, *args, **kwargs)
+        return await anyio.to_thread.run_sync(lambda: self.read_sync(fn, *args, **kwargs))
+
+    async def read_heavy(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """A read that may scan many rows (search, export): always in a thread."""
+        return await anyio.to_thread.run_sync(lambda: self.read_sync(fn, *args, **kwargs))
+
+    async def write(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """One transaction around `fn`, committed before this returns."""
+        if self._writer is not None:
+            loop = asyncio.get_running_loop()
+            return await loop.run_in_executor(
+                self._writer, lambda: self.write_sync(fn, *args, **kwargs)
+            )
+        return await anyio.to_thread.run_sync(lambda: self.write_sync(fn, *args, **kwargs))
+
+    def dispose(self) -> None:
+        if self._writer is not None:
+            self._writer.shutdown(wait=True)
+        self.engine.dispose()
+        if self.read_engine is not self.engine:
+            self.read_engine.dispose()
+
+
+def _unavailable(exc: OperationalError) -> ServiceUnavailable:
+    # The driver's message may carry SQL or parameters; it goes to the log, not the client.
+    return ServiceUnavailable("Database unavailable")

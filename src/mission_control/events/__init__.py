@@ -1,0 +1,1 @@
+"""Live events: the transactional outbox, the per-process bus and Server-Sent Events."""

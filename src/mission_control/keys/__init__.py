@@ -1,0 +1,1 @@
+"""The global API key: its status and rotation."""

@@ -1,0 +1,1 @@
+"""The security layer: identity, roles, network controls, CSRF, headers, limits, audit."""

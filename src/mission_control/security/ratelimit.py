@@ -1,0 +1,122 @@
+"""Rate limiters: sliding windows in memory, or shared through Redis when configured."""
+
+from __future__ import annotations
+
+import math
+import time
+from collections import deque
+from dataclasses import dataclass
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class Limit:
+    count: int
+    window_s: int
+
+
+# The limits of security.md 5b, by bucket name.
+LIMITS: dict[str, Limit] = {
+    "login_ip": Limit(5, 60),
+    "login_user": Limit(10, 15 * 60),
+    "password_change": Limit(5, 60),
+    "identity": Limit(20, 60),
+    "mutation": Limit(60, 60),
+    "read": Limit(120, 60),
+    "heavy": Limit(10, 60),
+    "register": Limit(5, 60),
+    "heartbeat": Limit(30, 60),
+}
+# Buckets that MC_DISABLE_RATE_LIMIT never turns off.
+CRITICAL_BUCKETS = frozenset({"login_ip", "login_user", "password_change", "identity"})
+
+
+class LimiterStore(Protocol):
+    async def hit(self, key: str, limit: Limit, now: float) -> float:
+        """Count one event; answer 0 when allowed, else seconds until one is allowed."""
+
+    async def peek(self, key: str, limit: Limit, now: float) -> float:
+        """Seconds until one more event would be allowed (0: allowed), counting nothing."""
+
+    async def add(self, key: str, limit: Limit, now: float) -> int:
+        """Count one event without judging it; answer the count in the window."""
+
+    async def reset(self, key: str) -> None: ...
+
+
+class MemoryStore:
+    """Per-process sliding-window log; good for one instance."""
+
+    def __init__(self, max_keys: int = 100_000) -> None:
+        self._events: dict[str, deque[float]] = {}
+        self._max_keys = max_keys
+
+    def _window(self, key: str, limit: Limit, now: float) -> deque[float]:
+        events = self._events.get(key)
+        if events is None:
+            if len(self._events) >= self._max_keys:
+                self._evict(now)
+            events = self._events[key] = deque()
+        cutoff = now - limit.window_s
+        while events and events[0] <= cutoff:
+            events.popleft()
+        return events
+
+    def _evict(self, now: float) -> None:
+        # Drop keys with nothing in the last hour; if that is not enough, the oldest half.
+        stale = [k for k, v in self._events.items() if not v or v[-1] < now - 3600]
+        for key in stale:
+            del self._events[key]
+        if len(self._events) >= self._max_keys:
+            for key in list(self._events)[: self._max_keys // 2]:
+                del self._events[key]
+
+    async def peek(self, key: str, limit: Limit, now: float) -> float:
+        events = self._window(key, limit, now)
+        if len(events) < limit.count:
+            return 0.0
+        return max(0.001, events[len(events) - limit.count] + limit.window_s - now)
+
+    async def hit(self, key: str, limit: Limit, now: float) -> float:
+        wait = await self.peek(key, limit, now)
+        if wait == 0.0:
+            self._events[key].append(now)
+        return wait
+
+    async def add(self, key: str, limit: Limit, now: float) -> int:
+        events = self._window(key, limit, now)
+        events.append(now)
+        return len(events)
+
+    async def reset(self, key: str) -> None:
+        self._events.pop(key, None)
+
+
+class RateLimiter:
+    """Named buckets over a store; `relaxed` turns the non-critical ones off."""
+
+    def __init__(self, store: LimiterStore, *, relaxed: bool = False) -> None:
+        self.store = store
+        self.relaxed = relaxed
+
+    def _skip(self, bucket: str) -> bool:
+        return self.relaxed and bucket not in CRITICAL_BUCKETS
+
+    async def hit(self, bucket: str, key: str) -> int:
+        """0 when allowed, else whole seconds to wait (for `Retry-After`)."""
+        if self._skip(bucket):
+            return 0
+        wait = await self.store.hit(f"{bucket}:{key}", LIMITS[bucket], time.time())
+        return math.ceil(wait) if wait else 0
+
+    async def peek(self, bucket: str, key: str) -> int:
+        if self._skip(bucket):
+            return 0
+        wait = await self.store.peek(f"{bucket}:{key}", LIMITS[bucket], time.time())
+        return math.ceil(wait) if wait else 0
+
+    async def add(self, bucket: str, key: str) -> int:
+        return await self.store.add(f"{bucket}:{key}", LIMITS[bucket], time.time())
+
+    async def reset(self, bucket: str, key: str) -> None:
+        await self.store.reset(f"{bucket}:{key}")

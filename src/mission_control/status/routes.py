@@ -1,0 +1,79 @@
+"""Routes: /api/health, /health and /api/status?action=health (public)."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import sqlalchemy as sa
+from fastapi import APIRouter, Request
+from sqlalchemy.engine import Connection
+from starlette.responses import Response
+
+from mission_control import __version__
+from mission_control.deps import RuntimeDep
+from mission_control.responses import json_response
+from mission_control.runtime import Runtime
+
+router = APIRouter(tags=["status"])
+
+
+def _ping(conn: Connection) -> None:
+    conn.execute(sa.text("SELECT 1"))
+
+
+async def db_ok(rt: Runtime) -> bool:
+    try:
+        await rt.db.read(_ping)
+    except Exception:
+        return False
+    return True
+
+
+async def health_body(rt: Runtime) -> tuple[dict[str, Any], int]:
+    ok = await db_ok(rt)
+    body = {
+        "status": "ok" if ok else "degraded",
+        "db": "ok" if ok else "error",
+        "ts": int(time.time()),
+    }
+    return body, 200 if ok else 503
+
+
+async def health(rt: RuntimeDep) -> Response:
+    """Liveness and database reachability (public)."""
+    body, status = await health_body(rt)
+    return json_response(body, status=status)
+
+
+router.add_api_route("/api/health", health, methods=["GET"], summary="Health (public)")
+router.add_api_route(
+    "/health", health, methods=["GET"], summary="Health (public)", include_in_schema=False
+)
+
+
+async def status_health(rt: Runtime) -> Response:
+    ok = await db_ok(rt)
+    checks = [
+        {"name": "database", "status": "ok" if ok else "error"},
+        {"name": "event_bus", "status": "ok", "subscribers": rt.bus.subscriber_count},
+    ]
+    return json_response(
+        {
+            "status": "ok" if ok else "degraded",
+            "version": __version__,
+            "uptime": int(time.time() - rt.started_at),
+            "checks": checks,
+        },
+        status=200 if ok else 503,
+    )
+
+
+@router.get("/api/status", summary="Status: action=health (public); overview|dashboard (viewer)")
+async def status(request: Request, rt: RuntimeDep) -> Response:
+    action = request.query_params.get("action", "overview")
+    if action == "health":
+        return await status_health(rt)
+    from mission_control.status.overview import status_overview
+
+    return await status_overview(request, rt, action)

@@ -1,0 +1,101 @@
+"""Routes: /api/auth/users and its alias /api/users (admin)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from starlette.responses import Response
+
+from mission_control.auth.schemas import UserEnvelope
+from mission_control.bodies import json_object
+from mission_control.deps import RuntimeDep
+from mission_control.errors import BadRequest, TooManyRequests
+from mission_control.responses import json_response
+from mission_control.runtime import Runtime
+from mission_control.security.actor import Actor
+from mission_control.security.identity import public_user
+from mission_control.security.passwords import PasswordPolicyError, check_policy
+from mission_control.security.rbac import AdminActor
+from mission_control.users import service
+from mission_control.users.schemas import UserCreate, UserDelete, UserUpdate
+
+router = APIRouter(tags=["users"])
+
+
+async def _identity_limit(rt: Runtime, actor: Actor) -> None:
+    wait = await rt.limiter.hit("identity", f"{actor.kind}:{actor.id}")
+    if wait:
+        raise TooManyRequests(wait)
+
+
+def _policy(password: str) -> None:
+    try:
+        check_policy(password)
+    except PasswordPolicyError as exc:
+        raise BadRequest(str(exc)) from None
+
+
+async def list_users(rt: RuntimeDep, actor: AdminActor) -> Response:
+    """All users (admin)."""
+    return json_response({"users": await rt.db.read(service.list_users)})
+
+
+async def create_user(body: UserCreate, rt: RuntimeDep, actor: AdminActor) -> Response:
+    """Create a local user (admin). 400 on validation, 409 when the username exists."""
+    await _identity_limit(rt, actor)
+    username = service.normalize_username(body.username)
+    _policy(body.password)
+    password_hash = await rt.passwords.hash(body.password)
+    user = await rt.db.write(
+        service.create_user,
+        actor,
+        username=username,
+        password_hash=password_hash,
+        role=body.role,
+        display_name=body.display_name,
+        email=body.email,
+    )
+    return json_response({"user": public_user(user)}, status=201)
+
+
+async def update_user(body: UserUpdate, rt: RuntimeDep, actor: AdminActor) -> Response:
+    """Change a user's display name, role, password, approval, email or disabled state (admin).
+    Role, password and disabling end that user's sessions."""
+    await _identity_limit(rt, actor)
+    password_hash = None
+    if body.password is not None:
+        _policy(body.password)
+        password_hash = await rt.passwords.hash(body.password)
+    changes = body.model_dump(exclude_unset=True, exclude={"id", "password"})
+    user = await rt.db.write(
+        service.update_user, actor, body.id, changes, password_hash=password_hash
+    )
+    return json_response({"user": public_user(user)})
+
+
+async def delete_user(request: Request, rt: RuntimeDep, actor: AdminActor) -> Response:
+    """Delete a user `{id}` (admin); not yourself, not the last admin."""
+    data = await json_object(request, missing_message="Request body required: {id}")
+    body = UserDelete.model_validate(data)
+    await _identity_limit(rt, actor)
+    await rt.db.write(service.delete_user, actor, body.id)
+    return json_response({"success": True})
+
+
+for prefix in ("/api/auth/users", "/api/users"):
+    router.add_api_route(prefix, list_users, methods=["GET"], summary="List users (admin)")
+    router.add_api_route(
+        prefix,
+        create_user,
+        methods=["POST"],
+        status_code=201,
+        response_model=UserEnvelope,
+        summary="Create a user (admin)",
+    )
+    router.add_api_route(
+        prefix,
+        update_user,
+        methods=["PUT"],
+        response_model=UserEnvelope,
+        summary="Update a user (admin)",
+    )
+    router.add_api_route(prefix, delete_user, methods=["DELETE"], summary="Delete a user (admin)")
