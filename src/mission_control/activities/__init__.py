@@ -1,0 +1,1 @@
+"""The activity feed: what happened, by whom, to what."""

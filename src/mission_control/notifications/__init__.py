@@ -1,0 +1,1 @@
+"""Notifications to users and agents, with read and delivered tracking."""

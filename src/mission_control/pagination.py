@@ -1,0 +1,39 @@
+"""List paging: `limit` clamped to 1..cap (never unlimited), `offset` at least 0."""
+
+from __future__ import annotations
+
+from mission_control.errors import BadRequest
+
+CAPS = {
+    "tasks": 200,
+    "agents": 200,
+    "activities": 500,
+    "notifications": 500,
+    "search": 100,
+    "audit": 10000,
+}
+DEFAULT_LIMIT = 50
+
+
+def clamp_limit(raw: str | int | None, cap: int, default: int = DEFAULT_LIMIT) -> int:
+    if raw is None or raw == "":
+        return min(default, cap)
+    try:
+        value = int(raw)
+    except (TypeError, ValueError):
+        raise BadRequest("limit must be an integer") from None
+    return max(1, min(cap, value))
+
+
+def clamp_offset(raw: str | int | None) -> int:
+    if raw is None or raw == "":
+        return 0
+    try:
+        value = int(raw)
+    except (TypeError, ValueError):
+        raise BadRequest("offset must be an integer") from None
+    return max(0, value)
+
+
+def page_number(limit: int, offset: int) -> int:
+    return offset // limit + 1
