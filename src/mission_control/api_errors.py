@@ -10,6 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError as PydanticValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mission_control.errors import AppError, TooManyRequests
 from mission_control.responses import error_response
@@ -61,7 +62,11 @@ def install_error_handlers(app: FastAPI) -> None:
         return error_response(400, "Validation failed", details=details or [])
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(_request: Request, exc: StarletteHTTPException) -> Response:
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == 404 and not request.url.path.startswith(("/api/", "/static/")):
+            from mission_control.web.routes import page_not_found
+
+            return page_not_found(request)
         message = _STATUS_MESSAGES.get(exc.status_code)
         if message is None:
             message = exc.detail if isinstance(exc.detail, str) else "Request failed"
@@ -73,3 +78,44 @@ def install_error_handlers(app: FastAPI) -> None:
     async def unexpected(request: Request, exc: Exception) -> Response:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         return error_response(500, "Internal server error")
+
+
+class ErrorBoundaryMiddleware:
+    """Turns an exception escaping the inner layers into the JSON error shape.
+
+    Starlette answers unhandled exceptions in its outermost layer, outside our own
+    middlewares, so that answer would lack the security headers and the request id.
+    This boundary sits just inside the headers middleware and answers first.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracked_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracked_send)
+        except Exception as exc:
+            if isinstance(exc, AppError):
+                headers = (
+                    {"Retry-After": str(exc.retry_after)}
+                    if isinstance(exc, TooManyRequests)
+                    else None
+                )
+                response = error_response(exc.status, exc.message, headers=headers, **exc.extra)
+            else:
+                log.exception("unhandled error on %s %s", scope.get("method"), scope.get("path"))
+                response = error_response(500, "Internal server error")
+            if started:
+                raise  # too late for an answer; let the server close the connection
+            await response(scope, receive, send)

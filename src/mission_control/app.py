@@ -8,11 +8,12 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from mission_control import __version__
-from mission_control.api_errors import install_error_handlers
+from mission_control.api_errors import ErrorBoundaryMiddleware, install_error_handlers
 from mission_control.bootstrap import seed_admin_from_env
 from mission_control.db.migrate import upgrade
 from mission_control.routers import ROUTERS
 from mission_control.runtime import Runtime
+from mission_control.security.body_limit import BodyLimitMiddleware
 from mission_control.security.client_ip import ClientIPMiddleware
 from mission_control.security.csrf import CSRFMiddleware
 from mission_control.security.gate import AuthGateMiddleware
@@ -21,6 +22,7 @@ from mission_control.security.hosts import HostAllowlistMiddleware
 from mission_control.security.network import parse_networks
 from mission_control.security.request_id import RequestIdMiddleware
 from mission_control.settings import Settings, load_settings
+from mission_control.web.routes import static_files
 
 API_DESCRIPTION = (
     "The REST API of Mission Control. Authenticate with the `mc-session` cookie "
@@ -58,10 +60,13 @@ def create_app(settings: Settings | None = None, *, migrate: bool = True) -> Fas
     install_error_handlers(app)
     for router in ROUTERS:
         app.include_router(router)
+    app.mount("/static", static_files(), name="static")
 
     # Starlette runs the middleware added last first; read this list bottom-up for the order
-    # a request sees: request id → security headers → client IP → host allowlist → CSRF → gate.
-    # Headers sit outside the host check so even a refused host gets them.
+    # a request sees: request id → security headers → error boundary → client IP → host
+    # allowlist → CSRF → gate → body limit. Headers sit outside the host check and the error
+    # boundary so even a refused host or an unexpected 500 gets them.
+    app.add_middleware(BodyLimitMiddleware)
     app.add_middleware(AuthGateMiddleware, runtime=runtime)
     app.add_middleware(CSRFMiddleware, sink=runtime.security)
     app.add_middleware(
@@ -71,6 +76,7 @@ def create_app(settings: Settings | None = None, *, migrate: bool = True) -> Fas
         sink=runtime.security,
     )
     app.add_middleware(ClientIPMiddleware, trusted=parse_networks(settings.trusted_proxy_list))
+    app.add_middleware(ErrorBoundaryMiddleware)
     app.add_middleware(
         SecurityHeadersMiddleware, hsts=settings.hsts, google=settings.google_enabled
     )

@@ -6,10 +6,12 @@ from mission_control.auth.routes import router as auth_router
 from mission_control.keys.routes import router as keys_router
 from mission_control.status.routes import router as status_router
 from mission_control.users.routes import router as users_router
+from mission_control.web.routes import router as web_router
 
 ROUTERS: list[APIRouter] = [
     status_router,
     auth_router,
     users_router,
     keys_router,
+    web_router,
 ]

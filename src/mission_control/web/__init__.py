@@ -1,0 +1,1 @@
+"""The server-rendered web interface: page routes, templates and static files."""
