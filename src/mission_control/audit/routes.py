@@ -28,6 +28,7 @@ OptionalText = Annotated[str | None, Query(max_length=400)]
 async def _heavy_limit(rt: Runtime, actor: Actor) -> None:
     wait = await rt.limiter.hit("heavy", actor.ip)
     if wait:
+        await rt.security.report("rate_limit_hit", actor.ip, detail={"bucket": "heavy"})
         raise TooManyRequests(wait)
 
 
