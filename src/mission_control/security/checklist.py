@@ -152,7 +152,7 @@ def check_default_credentials(conn: Connection, passwords: Passwords) -> CheckIt
     )
 
 
-def check_api_key(settings: Settings, conn: Connection) -> CheckItem:
+def check_api_key(conn: Connection, settings: Settings) -> CheckItem:
     title = "Global API key"
     status = global_key_status(conn, settings.api_key)
     fix = "Run `mc keys rotate` (stores only a hash) or set API_KEY from `openssl rand -hex 32`."
@@ -394,7 +394,7 @@ def run_checks(
     if passwords is not None:
         items.append(check_default_credentials(conn, passwords))
     items += [
-        check_api_key(settings, conn),
+        check_api_key(conn, settings),
         check_allowed_hosts(settings),
         check_tls(settings),
         check_env_file(env_file),
