@@ -2,6 +2,7 @@
 
 from fastapi import APIRouter
 
+from mission_control.audit.routes import router as audit_router
 from mission_control.auth.routes import router as auth_router
 from mission_control.keys.routes import router as keys_router
 from mission_control.status.routes import router as status_router
@@ -14,4 +15,5 @@ ROUTERS: list[APIRouter] = [
     users_router,
     keys_router,
     web_router,
+    audit_router,
 ]

@@ -193,3 +193,20 @@ def delete_user(conn: Connection, actor: Actor, user_id: int) -> None:
         target_id=user_id,
         detail={"username": user["username"]},
     )
+
+
+def revoke_sessions(conn: Connection, actor: Actor, user_id: int) -> int:
+    """End every session of a user (they must log in again); audited as `session_revoked`."""
+    user = find_by_id(conn, user_id)
+    if user is None:
+        raise NotFound("User not found")
+    count = revoke_user_sessions(conn, user_id)
+    audit(
+        conn,
+        actor,
+        "session_revoked",
+        target_type="user",
+        target_id=user_id,
+        detail={"username": user["username"], "count": count},
+    )
+    return count

@@ -1,0 +1,1 @@
+"""The audit log API: listing, chain verification, the security view and the security check."""
