@@ -2,6 +2,7 @@
 
 from fastapi import APIRouter
 
+from mission_control.agents.routes import router as agents_router
 from mission_control.auth.routes import router as auth_router
 from mission_control.keys.routes import router as keys_router
 from mission_control.status.routes import router as status_router
@@ -12,4 +13,5 @@ ROUTERS: list[APIRouter] = [
     auth_router,
     users_router,
     keys_router,
+    agents_router,
 ]
