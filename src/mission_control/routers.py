@@ -3,6 +3,7 @@
 from fastapi import APIRouter
 
 from mission_control.audit.routes import router as audit_router
+from mission_control.agents.routes import router as agents_router
 from mission_control.auth.routes import router as auth_router
 from mission_control.keys.routes import router as keys_router
 from mission_control.status.routes import router as status_router
@@ -16,4 +17,5 @@ ROUTERS: list[APIRouter] = [
     keys_router,
     web_router,
     audit_router,
+    agents_router,
 ]

@@ -1,0 +1,1 @@
+"""Agents: the registry, self-registration, heartbeats, keys, connections and insights."""
