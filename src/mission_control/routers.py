@@ -7,6 +7,7 @@ from mission_control.agents.routes import router as agents_router
 from mission_control.auth.routes import router as auth_router
 from mission_control.keys.routes import router as keys_router
 from mission_control.status.routes import router as status_router
+from mission_control.tasks.routes import router as tasks_router
 from mission_control.users.routes import router as users_router
 from mission_control.web.routes import router as web_router
 
@@ -18,4 +19,5 @@ ROUTERS: list[APIRouter] = [
     web_router,
     audit_router,
     agents_router,
+    tasks_router,
 ]

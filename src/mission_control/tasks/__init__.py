@@ -1,0 +1,1 @@
+"""Tasks: the work items agents pull, with comments, reviews, the queue and metrics."""

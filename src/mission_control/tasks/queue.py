@@ -1,0 +1,130 @@
+"""The agents' pull loop: keep working on the current task or atomically claim the next one.
+
+No task is ever claimed twice. On PostgreSQL the claim is one `UPDATE … FROM (SELECT …
+FOR UPDATE SKIP LOCKED)`: concurrent claimers skip each other's rows instead of waiting,
+and a row claimed since the statement began fails the re-check and is passed over. On
+SQLite the whole call runs inside the `BEGIN IMMEDIATE` write transaction, which holds
+the database's single write lock across processes.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from mission_control.activities.service import log_activity
+from mission_control.db.tables import tasks
+from mission_control.errors import BadRequest
+from mission_control.events.bus import publish
+from mission_control.security.actor import Actor
+from mission_control.tasks import mentions
+from mission_control.tasks.reads import get_task
+from mission_control.tasks.service import notify_status, status_event
+
+CAPACITY_MESSAGE = "Invalid max_capacity. Expected integer 1..20."
+CLAIMABLE = ("assigned", "inbox")
+PRIORITY_RANK = sa.case(
+    {"critical": 0, "high": 1, "medium": 2, "low": 3}, value=tasks.c.priority, else_=4
+)
+QUEUE_ORDER = (
+    PRIORITY_RANK,
+    tasks.c.due_date.is_(None),
+    tasks.c.due_date,
+    tasks.c.created_at,
+    tasks.c.id,
+)
+
+
+def parse_capacity(raw: str | None) -> int:
+    if raw is None or raw == "":
+        return 1
+    try:
+        value = int(raw.strip())
+    except ValueError:
+        raise BadRequest(CAPACITY_MESSAGE) from None
+    if not 1 <= value <= 20:
+        raise BadRequest(CAPACITY_MESSAGE)
+    return value
+
+
+def _candidates(workspace_id: int, agent: str) -> sa.Select[Any]:
+    return (
+        sa.select(tasks.c.id, tasks.c.status.label("previous_status"))
+        .where(
+            tasks.c.workspace_id == workspace_id,
+            tasks.c.status.in_(CLAIMABLE),
+            sa.or_(tasks.c.assigned_to == agent, tasks.c.assigned_to.is_(None)),
+        )
+        .order_by(*QUEUE_ORDER)
+        .limit(1)
+    )
+
+
+def _claim(conn: Connection, workspace_id: int, agent: str, now: int) -> tuple[int, str] | None:
+    """Claim the best open task for `agent`; (id, previous status) or None."""
+    values = {"status": "in_progress", "assigned_to": agent, "updated_at": now}
+    if conn.dialect.name == "postgresql":
+        pick = _candidates(workspace_id, agent).with_for_update(skip_locked=True).subquery()
+        row = conn.execute(
+            sa.update(tasks)
+            .where(tasks.c.id == pick.c.id)
+            .values(values)
+            .returning(tasks.c.id, pick.c.previous_status)
+        ).first()
+        return (int(row[0]), str(row[1])) if row is not None else None
+    found = conn.execute(_candidates(workspace_id, agent)).first()
+    if found is None:
+        return None
+    claimed = conn.execute(
+        sa.update(tasks).where(tasks.c.id == found.id, tasks.c.status.in_(CLAIMABLE)).values(values)
+    ).rowcount
+    return (int(found.id), str(found.previous_status)) if claimed == 1 else None
+
+
+def next_task(conn: Connection, actor: Actor, agent: str, max_capacity: int) -> dict[str, Any]:
+    """`{task, reason, agent, timestamp}` for one turn of an agent's pull loop."""
+    ws = actor.workspace_id
+    now = int(time.time())
+    if conn.dialect.name == "postgresql":
+        # One turn per agent at a time, so two parallel polls cannot exceed its capacity.
+        conn.execute(
+            sa.text("SELECT pg_advisory_xact_lock(hashtext(:key))"),
+            {"key": f"mc-queue:{ws}:{agent}"},
+        )
+    current = list(
+        conn.execute(
+            sa.select(tasks.c.id)
+            .where(
+                tasks.c.workspace_id == ws,
+                tasks.c.assigned_to == agent,
+                tasks.c.status == "in_progress",
+            )
+            .order_by(tasks.c.updated_at.desc(), tasks.c.id.desc())
+        ).scalars()
+    )
+    if len(current) >= max_capacity:
+        reason = "continue_current" if max_capacity == 1 else "at_capacity"
+        task = get_task(conn, ws, current[0])
+        return {"task": task, "reason": reason, "agent": agent, "timestamp": now}
+    claimed = _claim(conn, ws, agent, now)
+    if claimed is None:
+        return {"task": None, "reason": "no_tasks_available", "agent": agent, "timestamp": now}
+    task_id, previous = claimed
+    task = get_task(conn, ws, task_id)
+    mentions.subscribe(conn, ws, task_id, [agent])
+    log_activity(
+        conn,
+        type="task_claimed",
+        entity_type="task",
+        entity_id=task_id,
+        actor=agent,
+        description=f"{agent} claimed task {task['ticket_ref']}: {task['title']}",
+        data={"previous_status": previous, "status": "in_progress", "claimed_by": actor.username},
+        workspace_id=ws,
+    )
+    notify_status(conn, actor, task, previous, {agent})
+    publish(conn, ws, "task.status_changed", status_event(task, previous))
+    return {"task": task, "reason": "assigned", "agent": agent, "timestamp": now}
