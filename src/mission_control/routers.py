@@ -2,8 +2,10 @@
 
 from fastapi import APIRouter
 
+from mission_control.activities.routes import router as activities_router
 from mission_control.auth.routes import router as auth_router
 from mission_control.keys.routes import router as keys_router
+from mission_control.notifications.routes import router as notifications_router
 from mission_control.status.routes import router as status_router
 from mission_control.users.routes import router as users_router
 
@@ -12,4 +14,6 @@ ROUTERS: list[APIRouter] = [
     auth_router,
     users_router,
     keys_router,
+    activities_router,
+    notifications_router,
 ]
