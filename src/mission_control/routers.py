@@ -6,6 +6,7 @@ from mission_control.activities.routes import router as activities_router
 from mission_control.auth.routes import router as auth_router
 from mission_control.keys.routes import router as keys_router
 from mission_control.notifications.routes import router as notifications_router
+from mission_control.projects.routes import router as projects_router
 from mission_control.status.routes import router as status_router
 from mission_control.users.routes import router as users_router
 
@@ -16,4 +17,5 @@ ROUTERS: list[APIRouter] = [
     keys_router,
     activities_router,
     notifications_router,
+    projects_router,
 ]

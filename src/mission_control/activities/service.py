@@ -110,7 +110,5 @@ def activity_stats(conn: Connection, workspace_id: int, *, hours: int) -> dict[s
         "total": total,
         "activityByType": [{"type": r.type, "count": int(r.n)} for r in by_type],
         "topActors": [{"actor": r.actor, "activity_count": int(r.n)} for r in top_actors],
-        "timeline": [
-            {"hour": int(r.bucket) * 3600, "activity_count": int(r.n)} for r in hourly
-        ],
+        "timeline": [{"hour": int(r.bucket) * 3600, "activity_count": int(r.n)} for r in hourly],
     }
