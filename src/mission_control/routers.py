@@ -4,8 +4,11 @@ from fastapi import APIRouter
 
 from mission_control.audit.routes import router as audit_router
 from mission_control.agents.routes import router as agents_router
+from mission_control.activities.routes import router as activities_router
 from mission_control.auth.routes import router as auth_router
 from mission_control.keys.routes import router as keys_router
+from mission_control.notifications.routes import router as notifications_router
+from mission_control.projects.routes import router as projects_router
 from mission_control.status.routes import router as status_router
 from mission_control.tasks.routes import router as tasks_router
 from mission_control.users.routes import router as users_router
@@ -20,4 +23,7 @@ ROUTERS: list[APIRouter] = [
     audit_router,
     agents_router,
     tasks_router,
+    activities_router,
+    notifications_router,
+    projects_router,
 ]

@@ -1,0 +1,1 @@
+"""Projects: ticket prefixes, membership of agents, archive and delete."""
