@@ -3,7 +3,11 @@
 from fastapi import APIRouter
 
 from mission_control.auth.routes import router as auth_router
+from mission_control.backups.routes import router as backups_router
+from mission_control.jobs.routes import router as jobs_router
 from mission_control.keys.routes import router as keys_router
+from mission_control.retention.routes import router as retention_router
+from mission_control.settings_api.routes import router as settings_router
 from mission_control.status.routes import router as status_router
 from mission_control.users.routes import router as users_router
 
@@ -12,4 +16,8 @@ ROUTERS: list[APIRouter] = [
     auth_router,
     users_router,
     keys_router,
+    settings_router,
+    jobs_router,
+    backups_router,
+    retention_router,
 ]

@@ -1,0 +1,1 @@
+"""Token usage records, prices and cost reports."""
