@@ -111,9 +111,10 @@ async def test_postgres_explains_pg_dump(db_kind: str, admin: Any) -> None:
         assert "pg_dump" in resp.json()["error"]
 
 
-def _writer(db_file: Path, stop: threading.Event, counts: list[int]) -> None:
+def _writer(
+    db_file: Path, started: threading.Event, stop: threading.Event, counts: list[int]
+) -> None:
     conn = sqlite3.connect(db_file, timeout=30, isolation_level=None)
-    conn.execute("CREATE TABLE IF NOT EXISTS ledger (id INTEGER PRIMARY KEY, side TEXT, n INT)")
     n = 0
     while not stop.is_set():
         n += 1
@@ -121,6 +122,7 @@ def _writer(db_file: Path, stop: threading.Event, counts: list[int]) -> None:
         conn.execute("INSERT INTO ledger (side, n) VALUES ('debit', ?)", (n,))
         conn.execute("INSERT INTO ledger (side, n) VALUES ('credit', ?)", (n,))
         conn.execute("COMMIT")
+        started.set()
     conn.close()
     counts.append(n)
 
@@ -130,10 +132,15 @@ async def test_backup_under_concurrent_writes_restores_consistently(
 ) -> None:
     db_file = service.database_file(harness.rt.settings)
     folder = tmp_path / "bk"
-    stop, counts = threading.Event(), []
-    thread = threading.Thread(target=_writer, args=(db_file, stop, counts))
+    setup = sqlite3.connect(db_file, timeout=30)
+    setup.execute("CREATE TABLE ledger (id INTEGER PRIMARY KEY, side TEXT, n INT)")
+    setup.commit()
+    setup.close()
+    started, stop, counts = threading.Event(), threading.Event(), []
+    thread = threading.Thread(target=_writer, args=(db_file, started, stop, counts))
     thread.start()
     try:
+        assert started.wait(10)
         made = []
         for i in range(4):
             made.append(service.create_backup(db_file, folder, now=1_700_000_000 + i))
