@@ -6,9 +6,13 @@ from mission_control.audit.routes import router as audit_router
 from mission_control.agents.routes import router as agents_router
 from mission_control.activities.routes import router as activities_router
 from mission_control.auth.routes import router as auth_router
+from mission_control.backups.routes import router as backups_router
+from mission_control.jobs.routes import router as jobs_router
 from mission_control.keys.routes import router as keys_router
 from mission_control.notifications.routes import router as notifications_router
 from mission_control.projects.routes import router as projects_router
+from mission_control.retention.routes import router as retention_router
+from mission_control.settings_api.routes import router as settings_router
 from mission_control.status.routes import router as status_router
 from mission_control.tasks.routes import router as tasks_router
 from mission_control.users.routes import router as users_router
@@ -26,4 +30,8 @@ ROUTERS: list[APIRouter] = [
     activities_router,
     notifications_router,
     projects_router,
+    settings_router,
+    jobs_router,
+    backups_router,
+    retention_router,
 ]

@@ -6,6 +6,7 @@ import time
 
 from mission_control.db.engine import Database
 from mission_control.events.bus import EventBus
+from mission_control.jobs.scheduler import Scheduler
 from mission_control.security.identity import IdentityResolver
 from mission_control.security.passwords import Passwords
 from mission_control.security.ratelimit import MemoryStore, RateLimiter
@@ -30,11 +31,14 @@ class Runtime:
         self.bus = EventBus(self.db)
         self.security = SecuritySink(self.db.write)
         self.identity = IdentityResolver(self)
+        self.scheduler = Scheduler(self)
 
     async def start(self) -> None:
         await self.bus.start()
+        await self.scheduler.start(loop=self.settings.scheduler_enabled)
 
     async def stop(self) -> None:
+        await self.scheduler.stop()
         await self.identity.drain()
         await self.bus.stop()
         self.db.dispose()

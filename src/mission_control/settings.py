@@ -259,6 +259,11 @@ class Settings(BaseSettings):
         validation_alias=_alias("MC_HASH_CONCURRENCY"),
         description="Password hashes computed at once; the rest wait.",
     )
+    scheduler_enabled: bool = Field(
+        True,
+        validation_alias=_alias("MC_SCHEDULER_ENABLED"),
+        description="Run the background job scheduler in this process.",
+    )
 
     @model_validator(mode="before")
     @classmethod

@@ -1,1 +1,1 @@
-"""Token usage and what it costs."""
+"""Token usage records, prices and cost reports."""

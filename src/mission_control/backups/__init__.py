@@ -1,0 +1,1 @@
+"""Online backups of the SQLite database and restores."""

@@ -1,0 +1,1 @@
+"""The scheduler and its named jobs."""

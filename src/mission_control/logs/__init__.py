@@ -1,0 +1,1 @@
+"""The server's structured log: writing and reading it."""

@@ -1,0 +1,1 @@
+"""Pipelines of workflow templates and their runs."""

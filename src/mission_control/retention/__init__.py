@@ -1,0 +1,1 @@
+"""Retention: deleting rows older than each table's retention."""

@@ -1,0 +1,1 @@
+"""Site settings through the API: declared keys only."""

@@ -1,0 +1,1 @@
+"""Workflow templates: reusable task blueprints."""
