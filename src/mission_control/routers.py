@@ -8,6 +8,7 @@ from mission_control.activities.routes import router as activities_router
 from mission_control.auth.routes import router as auth_router
 from mission_control.backups.routes import router as backups_router
 from mission_control.jobs.routes import router as jobs_router
+from mission_control.google_auth.routes import router as google_router
 from mission_control.keys.routes import router as keys_router
 from mission_control.notifications.routes import router as notifications_router
 from mission_control.projects.routes import router as projects_router
@@ -34,4 +35,5 @@ ROUTERS: list[APIRouter] = [
     jobs_router,
     backups_router,
     retention_router,
+    google_router,
 ]

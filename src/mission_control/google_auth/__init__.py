@@ -1,0 +1,1 @@
+"""Google sign-in: ID token login, access requests and their admin review."""

@@ -1,0 +1,36 @@
+"""Request and response models of the Google sign-in and access request routes."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class AccessRequestOut(BaseModel):
+    id: int
+    email: str
+    provider: str
+    display_name: str | None
+    avatar_url: str | None
+    status: str
+    attempt_count: int
+    last_attempt_at: int | None
+    reviewed_by: str | None
+    reviewed_at: int | None
+    note: str | None
+    approved_role: str | None
+    user_id: int | None
+    created_at: int
+
+
+class AccessRequestList(BaseModel):
+    requests: list[AccessRequestOut]
+
+
+class AccessRequestReview(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    request_id: int = Field(ge=1)
+    action: Literal["approve", "reject"]
+    role: Literal["viewer", "operator", "admin"] = "viewer"
+    note: str | None = Field(None, max_length=1000)

@@ -1,0 +1,1 @@
+"""Outside services Mission Control talks to: Google sign-in and 1Password."""

@@ -1,0 +1,75 @@
+"""Secrets encrypted at rest with Fernet; the key comes from MC_SECRET_KEY or a 0600 key file."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+import threading
+from pathlib import Path
+
+from cryptography.fernet import Fernet, InvalidToken
+
+from mission_control.settings import Settings
+
+KEY_FILE_NAME = "secret.key"
+_lock = threading.Lock()
+_boxes: dict[tuple[str, str], SecretBox] = {}
+
+
+class SecretBoxError(RuntimeError):
+    """A stored secret cannot be decrypted (wrong or rotated key, damaged value)."""
+
+
+class SecretBox:
+    """Encrypts and decrypts short text secrets (tokens, TOTP seeds, API keys)."""
+
+    def __init__(self, key: bytes) -> None:
+        self._fernet = Fernet(key)
+
+    def encrypt(self, plaintext: str) -> str:
+        return self._fernet.encrypt(plaintext.encode("utf-8")).decode("ascii")
+
+    def decrypt(self, token: str) -> str:
+        try:
+            return self._fernet.decrypt(token.encode("ascii")).decode("utf-8")
+        except (InvalidToken, UnicodeError, ValueError):
+            raise SecretBoxError("stored secret cannot be decrypted with the current key") from None
+
+
+def _derive(secret: str) -> bytes:
+    """Any MC_SECRET_KEY text becomes a Fernet key via SHA-256 (no length rules on the text)."""
+    return base64.urlsafe_b64encode(hashlib.sha256(secret.encode("utf-8")).digest())
+
+
+def _key_file(data_dir: Path) -> bytes:
+    """Read `<data dir>/secret.key`, creating it (mode 0600, exclusive) on first use."""
+    data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    path = data_dir / KEY_FILE_NAME
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        key = path.read_bytes().strip()
+        Fernet(key)  # refuse a damaged key file loudly rather than lose secrets later
+        return key
+    key = Fernet.generate_key()
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(key + b"\n")
+    return key
+
+
+def secret_box(settings: Settings) -> SecretBox:
+    """The box for these settings (built once per key source)."""
+    marker = (
+        ("env", settings.secret_key) if settings.secret_key else ("file", str(settings.data_dir))
+    )
+    with _lock:
+        box = _boxes.get(marker)
+        if box is None:
+            key = (
+                _derive(settings.secret_key)
+                if settings.secret_key
+                else _key_file(settings.data_dir)
+            )
+            box = _boxes[marker] = SecretBox(key)
+        return box

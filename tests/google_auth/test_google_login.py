@@ -1,0 +1,348 @@
+"""Google sign-in: local token verification, approved users, access requests."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import jwt
+import pytest
+import sqlalchemy as sa
+
+from mission_control.db.tables import access_requests, audit_log, users
+from mission_control.integrations.google import GoogleVerifier, JWKSCache
+from tests.conftest import PASSWORD, AppHarness
+from tests.google_auth.conftest import CLIENT_ID, JWKSServer, Minter
+
+pytestmark = pytest.mark.anyio
+
+
+def _audit(harness: AppHarness, action: str) -> list[dict[str, Any]]:
+    def read(conn: sa.Connection) -> list[dict[str, Any]]:
+        rows = conn.execute(
+            sa.select(audit_log).where(audit_log.c.action == action).order_by(audit_log.c.id)
+        )
+        return [dict(r) for r in rows.mappings()]
+
+    return harness.rt.db.read_sync(read)
+
+
+def _requests(harness: AppHarness) -> list[dict[str, Any]]:
+    def read(conn: sa.Connection) -> list[dict[str, Any]]:
+        rows = conn.execute(sa.select(access_requests).order_by(access_requests.c.id))
+        return [dict(r) for r in rows.mappings()]
+
+    return harness.rt.db.read_sync(read)
+
+
+async def _approve(harness: AppHarness, request_id: int, role: str = "viewer") -> Any:
+    admin = await harness.login_client("boss", "admin")
+    return await admin.post(
+        "/api/auth/access-requests",
+        json={"request_id": request_id, "action": "approve", "role": role},
+    )
+
+
+async def test_unknown_user_gets_pending_request_then_admin_approves(
+    google: AppHarness, mint: Minter
+) -> None:
+    client = google.new_client()
+    first = await client.post("/api/auth/google", json={"credential": mint()})
+    assert first.status_code == 403
+    assert first.json() == {
+        "error": "Access request pending admin approval",
+        "code": "PENDING_APPROVAL",
+    }
+    assert "set-cookie" not in first.headers
+    again = await client.post("/api/auth/google", json={"credential": mint()})
+    assert again.status_code == 403
+    [request] = _requests(google)
+    assert request["status"] == "pending" and request["attempt_count"] == 2
+    assert request["email"] == "jane.doe@example.com" and request["last_attempt_at"]
+    assert len(_audit(google, "google_login_pending_approval")) == 2
+
+    admin = await google.login_client("boss", "admin")
+    listed = await admin.get("/api/auth/access-requests")
+    assert [r["email"] for r in listed.json()["requests"]] == ["jane.doe@example.com"]
+    approved = await admin.post(
+        "/api/auth/access-requests",
+        json={"request_id": request["id"], "action": "approve", "role": "operator"},
+    )
+    assert approved.status_code == 200, approved.text
+    user = approved.json()["user"]
+    assert user["username"] == "jane.doe" and user["provider"] == "google"
+    assert user["role"] == "operator"
+    assert approved.json()["request"]["status"] == "approved"
+    [row] = _audit(google, "access_request_approved")
+    assert row["actor"] == "boss" and row["detail"]["role"] == "operator"
+    assert (await admin.get("/api/auth/access-requests")).json()["requests"] == []
+    every = await admin.get("/api/auth/access-requests?status=all")
+    assert len(every.json()["requests"]) == 1
+
+    login = await client.post("/api/auth/google", json={"credential": mint()})
+    assert login.status_code == 200, login.text
+    assert login.json()["user"]["username"] == "jane.doe"
+    assert "mc-session=" in login.headers["set-cookie"]
+    me = await client.get("/api/auth/me")
+    assert me.json()["user"]["email"] == "jane.doe@example.com"
+    assert len(_audit(google, "login_google")) == 1
+
+    def approval(conn: sa.Connection) -> Any:
+        return conn.execute(
+            sa.select(users.c.is_approved, users.c.approved_by, users.c.approved_at).where(
+                users.c.username == "jane.doe"
+            )
+        ).one()
+
+    is_approved, approved_by, approved_at = google.rt.db.read_sync(approval)
+    assert is_approved and approved_by == "boss" and approved_at
+
+
+async def test_approval_never_takes_over_local_account_with_same_email(
+    google: AppHarness, mint: Minter
+) -> None:
+    local = await google.create_user("jane.doe", "admin", email="jane.doe@example.com")
+    client = google.new_client()
+    refused = await client.post("/api/auth/google", json={"credential": mint()})
+    assert refused.status_code == 403 and refused.json()["code"] == "PENDING_APPROVAL"
+    [request] = _requests(google)
+    approved = await _approve(google, request["id"])
+    user = approved.json()["user"]
+    assert user["id"] != local["id"]
+    assert user["username"] == "jane.doe-2" and user["role"] == "viewer"
+    login = await client.post("/api/auth/google", json={"credential": mint()})
+    assert login.json()["user"]["id"] == user["id"]
+    assert login.json()["user"]["role"] == "viewer"
+    # The local admin is untouched and still logs in with its password only.
+    still_local = await google.new_client().post(
+        "/api/auth/login", json={"username": "jane.doe", "password": PASSWORD}
+    )
+    assert still_local.status_code == 200
+    assert still_local.json()["user"]["provider"] == "local"
+
+
+async def test_google_user_matched_by_sub_not_email(google: AppHarness, mint: Minter) -> None:
+    client = google.new_client()
+    await client.post("/api/auth/google", json={"credential": mint(sub="sub-1")})
+    [request] = _requests(google)
+    await _approve(google, request["id"])
+    # Another Google account claiming the same email is a different person.
+    other = await client.post("/api/auth/google", json={"credential": mint(sub="sub-2")})
+    assert other.status_code == 403 and other.json()["code"] == "PENDING_APPROVAL"
+    assert len(_requests(google)) == 2
+
+
+async def test_rejected_request_stays_rejected_until_admin_reopens(
+    google: AppHarness, mint: Minter
+) -> None:
+    client = google.new_client()
+    await client.post("/api/auth/google", json={"credential": mint()})
+    [request] = _requests(google)
+    admin = await google.login_client("boss", "admin")
+    rejected = await admin.post(
+        "/api/auth/access-requests",
+        json={"request_id": request["id"], "action": "reject", "note": "who are you?"},
+    )
+    assert rejected.status_code == 200 and rejected.json()["request"]["status"] == "rejected"
+    assert len(_audit(google, "access_request_rejected")) == 1
+    retry = await client.post("/api/auth/google", json={"credential": mint()})
+    assert retry.status_code == 403 and retry.json()["code"] == "ACCESS_REJECTED"
+    [request] = _requests(google)
+    assert request["status"] == "rejected" and request["attempt_count"] == 2
+    twice = await admin.post(
+        "/api/auth/access-requests", json={"request_id": request["id"], "action": "reject"}
+    )
+    assert twice.status_code == 409
+    reopened = await admin.post(
+        "/api/auth/access-requests", json={"request_id": request["id"], "action": "approve"}
+    )
+    assert reopened.status_code == 200
+    assert (await client.post("/api/auth/google", json={"credential": mint()})).status_code == 200
+
+
+async def test_access_request_routes_are_admin_only_and_validated(
+    google: AppHarness, mint: Minter
+) -> None:
+    operator = await google.login_client("ops", "operator")
+    assert (await operator.get("/api/auth/access-requests")).status_code == 403
+    denied = await operator.post(
+        "/api/auth/access-requests", json={"request_id": 1, "action": "approve"}
+    )
+    assert denied.status_code == 403
+    admin = await google.login_client("boss", "admin")
+    bad_status = await admin.get("/api/auth/access-requests?status=maybe")
+    assert bad_status.status_code == 400
+    for body in (
+        {"request_id": 1, "action": "promote"},
+        {"request_id": 1, "action": "approve", "role": "root"},
+        {"request_id": "x", "action": "approve"},
+        {"action": "approve"},
+    ):
+        response = await admin.post("/api/auth/access-requests", json=body)
+        assert response.status_code == 400, body
+    missing = await admin.post(
+        "/api/auth/access-requests", json={"request_id": 999, "action": "approve"}
+    )
+    assert missing.status_code == 404
+    assert _requests(google) == []
+
+
+async def test_disconnect_turns_google_user_local(google: AppHarness, mint: Minter) -> None:
+    client = google.new_client()
+    await client.post("/api/auth/google", json={"credential": mint()})
+    [request] = _requests(google)
+    user = (await _approve(google, request["id"])).json()["user"]
+    assert (await client.post("/api/auth/google", json={"credential": mint()})).status_code == 200
+    no_password = await client.post("/api/auth/google/disconnect")
+    assert no_password.status_code == 400
+    admin = await google.login_client("root", "admin")
+    reset = await admin.put("/api/auth/users", json={"id": user["id"], "password": PASSWORD})
+    assert reset.status_code == 200
+    # The password reset ended the session; sign in with Google again, then disconnect.
+    assert (await client.post("/api/auth/google", json={"credential": mint()})).status_code == 200
+    done = await client.post("/api/auth/google/disconnect")
+    assert done.status_code == 200 and done.json()["user"]["provider"] == "local"
+    local = await google.new_client().post(
+        "/api/auth/login", json={"username": "jane.doe", "password": PASSWORD}
+    )
+    assert local.status_code == 200
+    assert len(_audit(google, "google_disconnected")) == 1
+
+
+async def test_hosted_domain_allowlist(
+    harness_factory: Any, jwks_server: JWKSServer, mint: Minter
+) -> None:
+    async with harness_factory(
+        google_client_id=CLIENT_ID,
+        google_jwks_url=jwks_server.url,
+        google_allowed_domains="example.com",
+    ) as harness:
+        client = harness.new_client()
+        outsider = await client.post("/api/auth/google", json={"credential": mint()})
+        assert outsider.status_code == 401
+        [failure] = _audit(harness, "login_failed")
+        assert failure["detail"]["reason"] == "hosted domain not allowed"
+        insider = await client.post("/api/auth/google", json={"credential": mint(hd="example.com")})
+        assert insider.status_code == 403 and insider.json()["code"] == "PENDING_APPROVAL"
+
+
+async def test_google_off_without_client_id(harness: AppHarness, mint: Minter) -> None:
+    response = await harness.client.post("/api/auth/google", json={"credential": mint()})
+    assert response.status_code == 400
+    assert response.json() == {"error": "Google sign-in is not configured"}
+
+
+def _bad_tokens(mint: Minter) -> dict[str, tuple[str, str]]:
+    now = int(time.time())
+    return {
+        "expired": (mint(iat=now - 7200, exp=now - 3600), "token expired"),
+        "wrong audience": (mint(aud="someone-else.apps.googleusercontent.com"), "wrong audience"),
+        "wrong issuer": (mint(iss="https://evil.example.com"), "wrong issuer"),
+        "unverified email": (mint(email_verified=False), "email not verified"),
+        "unknown kid": (mint(kid="not-published"), "unknown signing key"),
+        "other key": (mint(key="rogue", kid="key-a"), "bad signature"),
+        "malformed": ("not.a.jwt", "malformed token"),
+        "huge header": (mint(headers={"x-pad": "A" * 9000}), "token too large"),
+        "no email": (mint(email=None), "missing claim email"),
+        "no sub": (mint(sub=None), "missing claim sub"),
+        "future iat": (mint(iat=now + 3600), "token issued in the future"),
+        "hs256": (
+            jwt.encode({"sub": "x"}, "k" * 32, algorithm="HS256"),
+            "unsupported signing algorithm",
+        ),
+    }
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        "expired",
+        "wrong audience",
+        "wrong issuer",
+        "unverified email",
+        "unknown kid",
+        "other key",
+        "malformed",
+        "huge header",
+        "no email",
+        "no sub",
+        "future iat",
+        "hs256",
+    ],
+)
+async def test_bad_tokens_are_refused_and_audited(
+    google: AppHarness, mint: Minter, case: str
+) -> None:
+    token, reason = _bad_tokens(mint)[case]
+    response = await google.new_client().post("/api/auth/google", json={"credential": token})
+    assert response.status_code == 401
+    assert response.json() == {"error": "Invalid Google credential"}
+    assert token not in response.text
+    [failure] = _audit(google, "login_failed")
+    assert failure["detail"] == {"reason": reason, "provider": "google"}
+    assert token[:40] not in str(failure)
+    assert _requests(google) == []
+
+
+async def test_unknown_kid_refreshes_keys_once_google_rotates(
+    google: AppHarness, jwks_server: JWKSServer, google_keys: Any, mint: Minter
+) -> None:
+    client = google.new_client()
+    assert (await client.post("/api/auth/google", json={"credential": mint()})).status_code == 403
+    jwks_server.published = [google_keys["key-a"], google_keys["key-b"]]
+    google.app.state.google_verifier.keys.min_refresh_s = 0
+    rotated = await client.post("/api/auth/google", json={"credential": mint(key="key-b")})
+    assert rotated.status_code == 403 and rotated.json()["code"] == "PENDING_APPROVAL"
+    assert jwks_server.hits == 2
+
+
+async def test_unknown_kid_refetch_is_throttled(
+    google: AppHarness, jwks_server: JWKSServer, mint: Minter
+) -> None:
+    client = google.new_client()
+    await client.post("/api/auth/google", json={"credential": mint()})
+    for _ in range(3):
+        response = await client.post(
+            "/api/auth/google", json={"credential": mint(kid=f"forged-{_}")}
+        )
+        assert response.status_code == 401
+    assert jwks_server.hits == 1
+
+
+@pytest.mark.parametrize("mode", ["down", "error", "slow"])
+async def test_jwks_unavailable_is_a_clear_error_without_hanging(
+    google: AppHarness, jwks_server: JWKSServer, mint: Minter, mode: str
+) -> None:
+    if mode == "down":
+        jwks_server.close()
+    else:
+        jwks_server.mode = mode
+    keys = JWKSCache(jwks_server.url, timeout_s=0.5)
+    google.app.state.google_verifier = GoogleVerifier(CLIENT_ID, keys, [])
+    started = time.monotonic()
+    response = await google.new_client().post("/api/auth/google", json={"credential": mint()})
+    assert time.monotonic() - started < 2.5
+    assert response.status_code == 503
+    assert response.json()["code"] == "GOOGLE_UNAVAILABLE"
+    [failure] = _audit(google, "login_failed")
+    assert failure["detail"]["provider"] == "google" and failure["detail"]["reason"]
+
+
+async def test_failed_google_logins_hit_the_login_limit(google: AppHarness, mint: Minter) -> None:
+    client = google.new_client(ip="10.1.2.3")
+    for _ in range(5):
+        response = await client.post("/api/auth/google", json={"credential": "garbage"})
+        assert response.status_code == 401
+    limited = await client.post("/api/auth/google", json={"credential": mint()})
+    assert limited.status_code == 429 and limited.json()["error"] == "Too many requests"
+    assert _requests(google) == []
+
+
+async def test_missing_or_wrong_body(google: AppHarness) -> None:
+    client = google.new_client()
+    for body in ({}, {"credential": 5}, {"credential": ""}):
+        response = await client.post("/api/auth/google", json=body)
+        assert response.status_code == 400
+        assert response.json() == {"error": "Google credential is required"}
+    raw = await client.post("/api/auth/google", content=b"{nope")
+    assert raw.status_code == 400 and raw.json() == {"error": "Invalid request body"}
