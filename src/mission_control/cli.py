@@ -65,3 +65,12 @@ def db_upgrade() -> None:
 
 def main() -> None:
     app()
+
+
+def _register_commands() -> None:
+    from mission_control import cli_import
+
+    cli_import.register(app)
+
+
+_register_commands()
