@@ -69,8 +69,10 @@ def main() -> None:
 
 def _register_commands() -> None:
     from mission_control import cli_import
+    from mission_control.client.register import register as register_client
 
     cli_import.register(app)
+    register_client(app)
 
 
 _register_commands()
