@@ -201,3 +201,15 @@ def restore(
 
 def main() -> None:
     app()
+
+
+def _register_commands() -> None:
+    from mission_control import cli_import, cli_mcp
+    from mission_control.client.register import register as register_client
+
+    cli_import.register(app)
+    cli_mcp.register(app)
+    register_client(app)
+
+
+_register_commands()

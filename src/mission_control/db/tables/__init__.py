@@ -17,6 +17,7 @@ from mission_control.db.tables.integrations import gateways, integration_secrets
 from mission_control.db.tables.operations import (
     alert_rules,
     event_cursors,
+    import_map,
     pipeline_runs,
     scheduler_jobs,
     token_usage,
@@ -52,6 +53,7 @@ __all__ = [
     "event_cursors",
     "events",
     "gateways",
+    "import_map",
     "integration_secrets",
     "metadata",
     "notifications",

@@ -161,3 +161,14 @@ scheduler_jobs = sa.Table(
     sa.Column("lease_holder", sa.String(128)),
     ts("lease_expires_at"),
 )
+
+# Which row of an imported original database became which row here (`mc import` is idempotent).
+import_map = sa.Table(
+    "import_map",
+    metadata,
+    sa.Column("source", sa.String(200), primary_key=True),
+    sa.Column("table_name", sa.String(64), primary_key=True),
+    sa.Column("source_id", sa.String(200), primary_key=True),
+    sa.Column("target_id", sa.Integer, nullable=False),
+    ts("imported_at", nullable=False),
+)

@@ -1,0 +1,1 @@
+"""The `mc` client commands: talk to a Mission Control server over HTTP."""

@@ -1,0 +1,1 @@
+"""`mc import`: bring an original (Node) Mission Control database over."""
