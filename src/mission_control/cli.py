@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import json
 import contextlib
+import json
 import os
 import time
 from pathlib import Path
@@ -136,6 +136,8 @@ def doctor(
         )
     if result["summary"]["fail"]:
         raise typer.Exit(1)
+
+
 @app.command()
 def backup() -> None:
     """Write an online backup of the SQLite database into <data>/backups and prune old ones."""

@@ -2,13 +2,13 @@
 
 from fastapi import APIRouter
 
-from mission_control.audit.routes import router as audit_router
-from mission_control.agents.routes import router as agents_router
 from mission_control.activities.routes import router as activities_router
+from mission_control.agents.routes import router as agents_router
+from mission_control.audit.routes import router as audit_router
 from mission_control.auth.routes import router as auth_router
 from mission_control.backups.routes import router as backups_router
-from mission_control.jobs.routes import router as jobs_router
 from mission_control.google_auth.routes import router as google_router
+from mission_control.jobs.routes import router as jobs_router
 from mission_control.keys.routes import router as keys_router
 from mission_control.notifications.routes import router as notifications_router
 from mission_control.projects.routes import router as projects_router
