@@ -14,6 +14,7 @@ from mission_control.keys.routes import router as keys_router
 from mission_control.notifications.routes import router as notifications_router
 from mission_control.projects.routes import router as projects_router
 from mission_control.retention.routes import router as retention_router
+from mission_control.search.routes import router as search_router
 from mission_control.settings_api.routes import router as settings_router
 from mission_control.status.routes import router as status_router
 from mission_control.tasks.routes import router as tasks_router
@@ -38,4 +39,5 @@ ROUTERS: list[APIRouter] = [
     retention_router,
     google_router,
     events_router,
+    search_router,
 ]
