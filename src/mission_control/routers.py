@@ -8,6 +8,7 @@ from mission_control.audit.routes import router as audit_router
 from mission_control.auth.routes import router as auth_router
 from mission_control.backups.routes import router as backups_router
 from mission_control.events.routes import router as events_router
+from mission_control.export.routes import router as export_router
 from mission_control.google_auth.routes import router as google_router
 from mission_control.jobs.routes import router as jobs_router
 from mission_control.keys.routes import router as keys_router
@@ -40,4 +41,5 @@ ROUTERS: list[APIRouter] = [
     google_router,
     events_router,
     search_router,
+    export_router,
 ]
