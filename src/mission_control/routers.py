@@ -17,6 +17,7 @@ from mission_control.projects.routes import router as projects_router
 from mission_control.retention.routes import router as retention_router
 from mission_control.search.routes import router as search_router
 from mission_control.settings_api.routes import router as settings_router
+from mission_control.standup.routes import router as standup_router
 from mission_control.status.routes import router as status_router
 from mission_control.tasks.routes import router as tasks_router
 from mission_control.users.routes import router as users_router
@@ -42,4 +43,5 @@ ROUTERS: list[APIRouter] = [
     events_router,
     search_router,
     export_router,
+    standup_router,
 ]
