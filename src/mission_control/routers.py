@@ -22,6 +22,7 @@ from mission_control.status.routes import router as status_router
 from mission_control.tasks.routes import router as tasks_router
 from mission_control.users.routes import router as users_router
 from mission_control.web.routes import router as web_router
+from mission_control.workspaces.routes import router as workspaces_router
 
 ROUTERS: list[APIRouter] = [
     status_router,
@@ -44,4 +45,5 @@ ROUTERS: list[APIRouter] = [
     search_router,
     export_router,
     standup_router,
+    workspaces_router,
 ]
