@@ -14,6 +14,7 @@ from mission_control import __version__
 from mission_control.deps import RuntimeDep
 from mission_control.responses import json_response
 from mission_control.runtime import Runtime
+from mission_control.status.schemas import HealthOut, StatusHealth, StatusOverview
 
 router = APIRouter(tags=["status"])
 
@@ -46,7 +47,9 @@ async def health(rt: RuntimeDep) -> Response:
     return json_response(body, status=status)
 
 
-router.add_api_route("/api/health", health, methods=["GET"], summary="Health (public)")
+router.add_api_route(
+    "/api/health", health, methods=["GET"], summary="Health (public)", response_model=HealthOut
+)
 router.add_api_route(
     "/health", health, methods=["GET"], summary="Health (public)", include_in_schema=False
 )
@@ -69,8 +72,17 @@ async def status_health(rt: Runtime) -> Response:
     )
 
 
-@router.get("/api/status", summary="Status: action=health (public); overview|dashboard (viewer)")
+@router.get(
+    "/api/status",
+    summary="Status: action=health (public); overview|dashboard (viewer)",
+    response_model=StatusHealth | StatusOverview,
+)
 async def status(request: Request, rt: RuntimeDep) -> Response:
+    """`action=health` (public) → `{status, version, uptime, checks}`, 503 when degraded.
+    `action=overview` (the default) or `dashboard` (viewer) → the dashboard counts of the
+    caller's workspace: tasks and agents by status, tasks done today and overdue, audit
+    events and failed logins over the last day and week, unread notifications, today's
+    spend. Any other action → 400."""
     action = request.query_params.get("action", "overview")
     if action == "health":
         return await status_health(rt)

@@ -13,6 +13,7 @@ from mission_control.responses import json_response
 from mission_control.security.rbac import OperatorActor, ViewerActor
 from mission_control.tasks import comments, metrics, queue, reads, reviews, service
 from mission_control.tasks.access import check_agent, check_task, visible_assignee
+from mission_control.tasks.metric_schemas import OutcomesOut, RegressionOut
 from mission_control.tasks.schemas import (
     PRIORITIES,
     STATUSES,
@@ -134,7 +135,11 @@ async def task_queue(request: Request, rt: RuntimeDep, actor: OperatorActor) -> 
     return json_response(answer)
 
 
-@router.get("/api/tasks/outcomes", summary="Task outcome statistics (viewer)")
+@router.get(
+    "/api/tasks/outcomes",
+    summary="Task outcome statistics (viewer)",
+    response_model=OutcomesOut,
+)
 async def task_outcomes(request: Request, rt: RuntimeDep, actor: ViewerActor) -> Response:
     """Done tasks counted by outcome, agent and priority, with success rates (percent),
     averages and the most common errors (viewer). `timeframe` day|week|month|all."""
@@ -143,7 +148,11 @@ async def task_outcomes(request: Request, rt: RuntimeDep, actor: ViewerActor) ->
     return json_response(result)
 
 
-@router.get("/api/tasks/regression", summary="Before/after regression report (viewer)")
+@router.get(
+    "/api/tasks/regression",
+    summary="Before/after regression report (viewer)",
+    response_model=RegressionOut,
+)
 async def task_regression(request: Request, rt: RuntimeDep, actor: ViewerActor) -> Response:
     """Latency p50/p95/avg and intervention rate of done tasks before and after
     `beta_start` (unix seconds or ISO 8601), with deltas (viewer)."""
