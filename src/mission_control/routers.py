@@ -11,6 +11,7 @@ from mission_control.google_auth.routes import router as google_router
 from mission_control.jobs.routes import router as jobs_router
 from mission_control.keys.routes import router as keys_router
 from mission_control.notifications.routes import router as notifications_router
+from mission_control.pipelines.routes import router as pipelines_router
 from mission_control.projects.routes import router as projects_router
 from mission_control.retention.routes import router as retention_router
 from mission_control.settings_api.routes import router as settings_router
@@ -18,6 +19,7 @@ from mission_control.status.routes import router as status_router
 from mission_control.tasks.routes import router as tasks_router
 from mission_control.users.routes import router as users_router
 from mission_control.web.routes import router as web_router
+from mission_control.workflows.routes import router as workflows_router
 
 ROUTERS: list[APIRouter] = [
     status_router,
@@ -36,4 +38,6 @@ ROUTERS: list[APIRouter] = [
     backups_router,
     retention_router,
     google_router,
+    workflows_router,
+    pipelines_router,
 ]

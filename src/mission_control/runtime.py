@@ -7,6 +7,7 @@ import time
 from mission_control.db.engine import Database
 from mission_control.events.bus import EventBus
 from mission_control.jobs.scheduler import Scheduler
+from mission_control.pipelines.watcher import PipelineWatcher
 from mission_control.security.identity import IdentityResolver
 from mission_control.security.passwords import Passwords
 from mission_control.security.ratelimit import MemoryStore, RateLimiter
@@ -32,6 +33,7 @@ class Runtime:
         self.security = SecuritySink(self.db.write)
         self.identity = IdentityResolver(self)
         self.scheduler = Scheduler(self)
+        self.pipelines = PipelineWatcher(self)
 
     async def start(self) -> None:
         await self.bus.start()
@@ -41,4 +43,5 @@ class Runtime:
         await self.scheduler.stop()
         await self.identity.drain()
         await self.bus.stop()
+        await self.pipelines.drain()
         self.db.dispose()
