@@ -17,6 +17,7 @@ from mission_control.retention.routes import router as retention_router
 from mission_control.settings_api.routes import router as settings_router
 from mission_control.status.routes import router as status_router
 from mission_control.tasks.routes import router as tasks_router
+from mission_control.tokens.routes import router as tokens_router
 from mission_control.users.routes import router as users_router
 from mission_control.web.routes import router as web_router
 from mission_control.workflows.routes import router as workflows_router
@@ -40,4 +41,5 @@ ROUTERS: list[APIRouter] = [
     google_router,
     workflows_router,
     pipelines_router,
+    tokens_router,
 ]

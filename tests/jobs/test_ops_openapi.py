@@ -20,6 +20,9 @@ OPS_ROUTES = [
     ("delete", "/api/pipelines"),
     ("get", "/api/pipelines/run"),
     ("post", "/api/pipelines/run"),
+    ("get", "/api/tokens"),
+    ("post", "/api/tokens"),
+    ("get", "/api/tokens/by-agent"),
 ]
 
 
