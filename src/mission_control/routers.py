@@ -10,6 +10,7 @@ from mission_control.backups.routes import router as backups_router
 from mission_control.google_auth.routes import router as google_router
 from mission_control.jobs.routes import router as jobs_router
 from mission_control.keys.routes import router as keys_router
+from mission_control.logs.routes import router as logs_router
 from mission_control.notifications.routes import router as notifications_router
 from mission_control.pipelines.routes import router as pipelines_router
 from mission_control.projects.routes import router as projects_router
@@ -42,4 +43,5 @@ ROUTERS: list[APIRouter] = [
     workflows_router,
     pipelines_router,
     tokens_router,
+    logs_router,
 ]

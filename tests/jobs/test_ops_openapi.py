@@ -23,6 +23,8 @@ OPS_ROUTES = [
     ("get", "/api/tokens"),
     ("post", "/api/tokens"),
     ("get", "/api/tokens/by-agent"),
+    ("get", "/api/logs"),
+    ("post", "/api/logs"),
 ]
 
 
