@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from mission_control.bodies import json_object
+from mission_control.bodies import documented_body, json_object
 from mission_control.deps import RuntimeDep
 from mission_control.errors import BadRequest
 from mission_control.jobs.schedule_parse import parse_schedule
@@ -29,12 +29,7 @@ async def list_jobs(rt: RuntimeDep, actor: AdminActor) -> Response:
     "/api/scheduler",
     summary="Run a scheduled job now (admin)",
     responses={200: {"model": JobRan}},
-    openapi_extra={
-        "requestBody": {
-            "required": True,
-            "content": {"application/json": {"schema": RunJob.model_json_schema()}},
-        }
-    },
+    openapi_extra=documented_body(RunJob),
 )
 async def run_job(request: Request, rt: RuntimeDep, actor: AdminActor) -> Response:
     """`{task_id}` runs that job at once (admin, audited `scheduler_run`); 404 for an unknown

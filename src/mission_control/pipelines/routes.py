@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from mission_control.bodies import json_object
+from mission_control.bodies import documented_body, json_object
 from mission_control.deps import RuntimeDep
 from mission_control.errors import BadRequest
 from mission_control.pagination import CAPS, clamp_limit
@@ -84,12 +84,7 @@ async def update_pipeline(body: PipelineUpdate, rt: RuntimeDep, actor: OperatorA
     "/api/pipelines",
     summary="Delete a pipeline (operator)",
     responses={200: {"model": Success}},
-    openapi_extra={
-        "requestBody": {
-            "required": True,
-            "content": {"application/json": {"schema": IdBody.model_json_schema()}},
-        }
-    },
+    openapi_extra=documented_body(IdBody),
 )
 async def delete_pipeline(request: Request, rt: RuntimeDep, actor: OperatorActor) -> Response:
     """`{id}` → `{success:true}` (operator); its runs go with it."""

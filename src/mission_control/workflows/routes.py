@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from mission_control.bodies import json_object
+from mission_control.bodies import documented_body, json_object
 from mission_control.deps import RuntimeDep
 from mission_control.pagination import CAPS, clamp_limit
 from mission_control.responses import json_response
@@ -71,12 +71,7 @@ async def update_template(body: TemplateUpdate, rt: RuntimeDep, actor: OperatorA
     "/api/workflows",
     summary="Delete a workflow template (operator)",
     responses={200: {"model": Success}},
-    openapi_extra={
-        "requestBody": {
-            "required": True,
-            "content": {"application/json": {"schema": IdBody.model_json_schema()}},
-        }
-    },
+    openapi_extra=documented_body(IdBody),
 )
 async def delete_template(request: Request, rt: RuntimeDep, actor: OperatorActor) -> Response:
     """`{id}` → `{success:true}` (operator); unknown id → 404; a template that a pipeline
