@@ -41,6 +41,7 @@ class Runtime:
         self.file_log.attach()
         await self.bus.start()
         await self.scheduler.start(loop=self.settings.scheduler_enabled)
+        await self.pipelines.catch_up()
 
     async def stop(self) -> None:
         await self.scheduler.stop()

@@ -286,3 +286,22 @@ async def test_lists_are_capped(operator: Any, viewer: Any) -> None:
     assert len(listed.json()["pipelines"]) == 2
     assert (await viewer.get("/api/pipelines", params={"limit": "x"})).status_code == 400
     assert len((await viewer.get("/api/workflows", params={"limit": 0})).json()["templates"]) == 1
+
+
+async def test_a_step_finished_while_no_one_listened_is_caught_up(
+    harness: AppHarness, operator: Any
+) -> None:
+    a, b = await _template(operator, "a"), await _template(operator, "b")
+    pid = await _pipeline(operator, [{"template_id": a}, {"template_id": b}])
+    run = (
+        await operator.post("/api/pipelines/run", json={"action": "start", "pipeline_id": pid})
+    ).json()["run"]
+    first = run["steps"][0]["task_id"]
+    # The task finishes without any event (as if the server stopped before its watcher ran).
+    await harness.rt.db.write(
+        lambda c: c.execute(sa.update(tasks).where(tasks.c.id == first).values(status="done"))
+    )
+    assert await harness.rt.pipelines.catch_up() == 1
+    moved = (await operator.get("/api/pipelines/run", params={"id": run["id"]})).json()["run"]
+    assert moved["current_step"] == 1 and moved["steps"][0]["status"] == "completed"
+    assert await harness.rt.pipelines.catch_up() == 0

@@ -283,3 +283,26 @@ def advance_for_task(conn: Connection, task_id: int) -> bool:
         return False
     _finish_step(conn, run, FINISHED_TASK[task.status], task.error_message, "pipeline")
     return True
+
+
+def stalled_steps(conn: Connection, limit: int = 500) -> list[int]:
+    """Task ids of running steps whose task already finished: their event was missed (for
+    instance the server stopped between the task's change and the watcher's turn)."""
+    task_ids: list[int] = []
+    rows = conn.execute(
+        sa.select(pipeline_runs.c.current_step, pipeline_runs.c.steps_snapshot)
+        .where(pipeline_runs.c.status == "running")
+        .order_by(pipeline_runs.c.id)
+        .limit(limit)
+    ).all()
+    for index, steps in rows:
+        if isinstance(steps, list) and 0 <= index < len(steps):
+            task_id = steps[index].get("task_id")
+            if isinstance(task_id, int):
+                task_ids.append(task_id)
+    if not task_ids:
+        return []
+    finished = conn.execute(
+        sa.select(tasks.c.id).where(tasks.c.id.in_(task_ids), tasks.c.status.in_(FINISHED_TASK))
+    ).scalars()
+    return sorted(int(i) for i in finished)

@@ -7,7 +7,7 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from mission_control.events.bus import Event
-from mission_control.pipelines.runs import advance_for_task, ends_a_step
+from mission_control.pipelines.runs import advance_for_task, ends_a_step, stalled_steps
 
 if TYPE_CHECKING:
     from mission_control.runtime import Runtime
@@ -58,6 +58,18 @@ class PipelineWatcher:
                 await self.rt.db.write(advance_for_task, task_id)
         except Exception:
             log.exception("advancing the pipeline of task %s failed", task_id)
+
+    async def catch_up(self) -> int:
+        """Advance the runs whose step task finished while no watcher was listening (run at
+        start; idempotent, so every instance may do it)."""
+        moved = 0
+        try:
+            for task_id in await self.rt.db.read(stalled_steps):
+                if await self.rt.db.write(advance_for_task, task_id):
+                    moved += 1
+        except Exception:
+            log.exception("catching up on pipeline runs failed")
+        return moved
 
     async def drain(self) -> None:
         while self._pending:
