@@ -11,6 +11,11 @@ CAPS = {
     "notifications": 500,
     "search": 100,
     "audit": 10000,
+    "workflows": 500,
+    "pipelines": 500,
+    "pipeline_runs": 200,
+    "token_usage": 10000,
+    "logs": 200,
 }
 DEFAULT_LIMIT = 50
 # Past every row there is only an empty page; a bigger number would overflow the driver.

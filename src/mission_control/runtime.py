@@ -7,6 +7,8 @@ import time
 from mission_control.db.engine import Database
 from mission_control.events.bus import EventBus
 from mission_control.jobs.scheduler import Scheduler
+from mission_control.logs.writer import FileLog
+from mission_control.pipelines.watcher import PipelineWatcher
 from mission_control.security.identity import IdentityResolver
 from mission_control.security.passwords import Passwords
 from mission_control.security.ratelimit import MemoryStore, RateLimiter
@@ -32,13 +34,19 @@ class Runtime:
         self.security = SecuritySink(self.db.write)
         self.identity = IdentityResolver(self)
         self.scheduler = Scheduler(self)
+        self.pipelines = PipelineWatcher(self)
+        self.file_log = FileLog(settings.data_dir, settings.log_level)
 
     async def start(self) -> None:
+        self.file_log.attach()
         await self.bus.start()
         await self.scheduler.start(loop=self.settings.scheduler_enabled)
+        await self.pipelines.catch_up()
 
     async def stop(self) -> None:
         await self.scheduler.stop()
         await self.identity.drain()
         await self.bus.stop()
+        await self.pipelines.drain()
         self.db.dispose()
+        self.file_log.detach()

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from mission_control.jobs.cron import recurrence_problem
 
 from mission_control.bodies import ROW_ID_MAX, UNIX_S_MAX, TextBody
 
@@ -46,6 +48,15 @@ class _TaskFields(TextBody):
     feedback_rating: int | None = Field(None, ge=1, le=5)
     feedback_notes: str | None = Field(None, max_length=10_000)
     retry_count: int | None = Field(None, ge=0, le=1_000_000)
+
+    @field_validator("metadata")
+    @classmethod
+    def _schedulable(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
+        # A recurring task whose cron or time zone does not parse would silently never run.
+        problem = recurrence_problem(value)
+        if problem:
+            raise ValueError(problem)
+        return value
 
 
 class TaskCreate(_TaskFields):
