@@ -7,6 +7,7 @@ from mission_control.agents.routes import router as agents_router
 from mission_control.audit.routes import router as audit_router
 from mission_control.auth.routes import router as auth_router
 from mission_control.backups.routes import router as backups_router
+from mission_control.gateways.routes import router as gateways_router
 from mission_control.google_auth.routes import router as google_router
 from mission_control.jobs.routes import router as jobs_router
 from mission_control.keys.routes import router as keys_router
@@ -36,4 +37,5 @@ ROUTERS: list[APIRouter] = [
     backups_router,
     retention_router,
     google_router,
+    gateways_router,
 ]

@@ -6,6 +6,7 @@ import time
 
 from mission_control.db.engine import Database
 from mission_control.events.bus import EventBus
+from mission_control.integrations.openclaw.pool import GatewayPool
 from mission_control.jobs.scheduler import Scheduler
 from mission_control.security.identity import IdentityResolver
 from mission_control.security.passwords import Passwords
@@ -32,6 +33,7 @@ class Runtime:
         self.security = SecuritySink(self.db.write)
         self.identity = IdentityResolver(self)
         self.scheduler = Scheduler(self)
+        self.gateways = GatewayPool(settings)
 
     async def start(self) -> None:
         await self.bus.start()
@@ -39,6 +41,7 @@ class Runtime:
 
     async def stop(self) -> None:
         await self.scheduler.stop()
+        await self.gateways.close()
         await self.identity.drain()
         await self.bus.stop()
         self.db.dispose()

@@ -40,6 +40,10 @@ from mission_control.integrations.openclaw.errors import (
 from mission_control.integrations.openclaw.identity import DeviceIdentity, signature_payload
 
 log = logging.getLogger("mission_control.openclaw")
+# The WebSocket library logs every frame at DEBUG, and the connect frame carries the token:
+# its logger is pinned above DEBUG so no log level setting can put a token in a log line.
+wire_log = logging.getLogger("mission_control.openclaw.wire")
+wire_log.setLevel(logging.INFO)
 
 PROTOCOL = 4
 CLIENT_ID = "gateway-client"
@@ -182,23 +186,33 @@ class GatewayClient:
             return await self._connect_with_retries(attempts or self.config.attempts)
 
     async def request(
-        self, method: str, params: dict[str, Any] | None = None, *, wait: float | None = None
+        self,
+        method: str,
+        params: dict[str, Any] | None = None,
+        *,
+        wait: float | None = None,
+        idempotent: bool = True,
     ) -> Any:
-        """Send one request and wait (bounded) for its answer; reconnects when needed."""
-        await self.connect()
+        """Send one request and wait (bounded) for its answer; reconnects when needed.
+
+        A read (`idempotent`) that loses its connection mid-flight is sent once more on a
+        fresh one; anything else is reported, since the gateway may have acted on it.
+        """
         wait = wait if wait is not None else self.config.request_timeout
-        try:
-            return await self._roundtrip(method, params or {}, wait)
-        except _Dropped:
-            # The reused socket was already gone when we sent: reconnect once and resend.
+        for attempt in (1, 2):
             await self.connect()
             try:
                 return await self._roundtrip(method, params or {}, wait)
             except _Dropped as exc:
-                raise GatewayUnreachable(
-                    f"{self.where} closed the connection ({exc})",
-                    guidance="Check that the gateway is running and reachable.",
-                ) from None
+                if attempt == 2:
+                    raise GatewayUnreachable(
+                        f"{self.where} closed the connection ({exc})",
+                        guidance="Check that the gateway is running and reachable.",
+                    ) from None
+            except GatewayUnreachable:
+                if attempt == 2 or not idempotent:
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover
 
     async def close(self) -> None:
         self._closed = True
@@ -273,6 +287,7 @@ class GatewayClient:
                 proxy=None,
                 compression=None,
                 user_agent_header=f"MissionControl/{__version__}",
+                logger=wire_log,
             )
         except TimeoutError:
             raise GatewayTimeout(
@@ -286,12 +301,15 @@ class GatewayClient:
                 guidance="Check that the gateway runs (`openclaw gateway status`) and the URL.",
             ) from None
 
-    async def _recv(self, ws: ClientConnection, wait: float, waiting_for: str) -> dict[str, Any]:
+    async def _recv(
+        self, ws: ClientConnection, wait: float, waiting_for: str, limit: float
+    ) -> dict[str, Any]:
+        """The next frame within `wait` seconds (what is left of `limit`)."""
         try:
             raw = await asyncio.wait_for(ws.recv(), wait)
         except TimeoutError:
             raise GatewayTimeout(
-                f"{self.where} sent no {waiting_for} within {wait:g} s",
+                f"{self.where} sent no {waiting_for} within {limit:g} s",
                 guidance="The gateway accepted the socket but does not speak; restart it.",
             ) from None
         except ConnectionClosed as exc:
@@ -308,7 +326,9 @@ class GatewayClient:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         while True:
-            frame = await self._recv(ws, max(0.0, deadline - loop.time()), "connect.challenge")
+            frame = await self._recv(
+                ws, max(0.0, deadline - loop.time()), "connect.challenge", timeout
+            )
             if frame.get("type") == "event" and frame.get("event") == "connect.challenge":
                 payload = frame.get("payload")
                 if not isinstance(payload, dict):
@@ -397,7 +417,12 @@ class GatewayClient:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.config.request_timeout
         while True:
-            answer = await self._recv(ws, max(0.0, deadline - loop.time()), "answer to connect")
+            answer = await self._recv(
+                ws,
+                max(0.0, deadline - loop.time()),
+                "answer to connect",
+                self.config.request_timeout,
+            )
             if answer.get("type") == "res" and answer.get("id") == request_id:
                 break
         if answer.get("ok") is not True:
