@@ -39,7 +39,8 @@ def real_openclaw() -> Iterator[real_gateway.RealGateway | None]:
 
 # Modules whose tests run on both kinds use this as `pytestmark`. The anyio mark must be
 # there at collection time for anyio to keep the parameters of an async test.
-BOTH_KINDS = [pytest.mark.anyio, pytest.mark.parametrize("gateway_kind", ["fake", "real"])]
+ON_BOTH = pytest.mark.parametrize("gateway_kind", ["fake", "real"])
+BOTH_KINDS = [pytest.mark.anyio, ON_BOTH]
 
 
 @pytest.fixture

@@ -1,7 +1,7 @@
 """The real OpenClaw gateway (openclaw@2026.9.6 on Node 24) started once per test session.
 
-`.ci/run` installs Node 24 and openclaw from the npm registry into `.cache/openclaw` (or
-`MC_TEST_OPENCLAW_DIR`). When they are not there, `start()` answers why, and the tests that
+`.ci/install-openclaw` (run by `.ci/run`) installs Node 24 and openclaw from the npm
+registry into `~/.cache/mission-control/openclaw` (or `MC_TEST_OPENCLAW_DIR`). When they are not there, `start()` answers why, and the tests that
 need the real gateway are skipped with that reason.
 """
 
@@ -22,8 +22,10 @@ from pathlib import Path
 
 import httpx
 
-ROOT = Path(__file__).resolve().parents[2]
-INSTALL_DIR = Path(os.environ.get("MC_TEST_OPENCLAW_DIR") or ROOT / ".cache" / "openclaw")
+INSTALL_DIR = Path(
+    os.environ.get("MC_TEST_OPENCLAW_DIR")
+    or Path.home() / ".cache" / "mission-control" / "openclaw"
+)
 ALLOWED_ORIGIN = "http://mission-control.test:8080"
 READY_TIMEOUT = 180.0
 MIN_NODE = (24, 16)
@@ -106,7 +108,7 @@ def _free_port() -> int:
 def _node() -> tuple[Path | None, str]:
     node = INSTALL_DIR / "node_modules" / ".bin" / "node"
     if not node.exists():
-        return None, f"Node 24 is not installed at {node} (.ci/run installs node@24.21.0)"
+        return None, f"Node 24 is not installed at {node} (run .ci/install-openclaw)"
     try:
         out = subprocess.run(
             [str(node), "--version"], capture_output=True, timeout=30, check=True
@@ -126,7 +128,7 @@ def start() -> tuple[RealGateway | None, str]:
     if node is None:
         return None, why
     if not entry.exists():
-        return None, f"openclaw is not installed at {entry} (.ci/run installs openclaw@2026.9.6)"
+        return None, f"openclaw is not installed at {entry} (run .ci/install-openclaw)"
     version = json.loads((entry.parent / "package.json").read_text())["version"]
     home = Path(tempfile.mkdtemp(prefix="openclaw-test-"))
     port = _free_port()

@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from starlette.responses import Response
 
 from mission_control.deps import RuntimeDep
-from mission_control.errors import BadRequest, Conflict
+from mission_control.errors import AppError, BadRequest, Conflict
 from mission_control.gateways import live, service
 from mission_control.gateways.schemas import (
     GatewayAgentList,
@@ -21,7 +21,7 @@ from mission_control.gateways.schemas import (
     HealthReport,
     SessionList,
 )
-from mission_control.integrations.openclaw.client import GatewayClient
+from mission_control.integrations.openclaw.client import GatewayClient, transport_problem
 from mission_control.integrations.openclaw.errors import GatewayError
 from mission_control.integrations.openclaw.pool import ENV_KEY
 from mission_control.pagination import clamp_limit
@@ -39,6 +39,20 @@ def gateway_id(raw: str) -> int:
     if not raw.isdigit() or len(raw) > 12:
         raise BadRequest("Invalid gateway ID")
     return int(raw)
+
+
+def _usable_url(rt: Runtime, url: str) -> None:
+    """A URL the client would refuse to sign in over is refused at registration too."""
+    service.check_url(url)
+    problem = transport_problem(url)
+    if problem and not rt.settings.openclaw_allow_insecure:
+        raise AppError(
+            f"Refusing this gateway URL: {problem}",
+            status=400,
+            code="INSECURE_GATEWAY_URL",
+            guidance="Use wss:// (TLS in front of the gateway) or a loopback address (an SSH "
+            "tunnel); MC_OPENCLAW_ALLOW_INSECURE=1 allows plain ws:// on a trusted network.",
+        )
 
 
 async def _write(rt: Runtime, fn: Any, *args: Any, **kwargs: Any) -> Any:
@@ -88,7 +102,7 @@ async def create_gateway(body: GatewayCreate, rt: RuntimeDep, actor: AdminActor)
     gateway is connected first (bounded waits); any failure → 502/504 (400 for an insecure
     URL) with `code` and `guidance`, and nothing is saved. A taken name → 409."""
     fields = body.model_dump()
-    service.check_url(fields["url"])
+    _usable_url(rt, fields["url"])
     device_token, status = "", "unknown"
     if body.verify:
         pool = rt.gateways
@@ -134,6 +148,8 @@ async def update_gateway(
     for key in ("name", "url", "is_primary"):
         if key in changes and changes[key] is None:
             raise BadRequest(f"{key} cannot be null")
+    if changes.get("url"):
+        _usable_url(rt, changes["url"])
     box = secret_box(rt.settings)
     gateway = await _write(rt, service.update_gateway, actor, box, ident, changes)
     await rt.gateways.discard(str(ident))
