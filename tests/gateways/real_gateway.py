@@ -27,7 +27,7 @@ INSTALL_DIR = Path(
     or Path.home() / ".cache" / "mission-control" / "openclaw"
 )
 ALLOWED_ORIGIN = "http://mission-control.test:8080"
-READY_TIMEOUT = 180.0
+READY_TIMEOUT = 240.0
 MIN_NODE = (24, 16)
 
 

@@ -166,7 +166,6 @@ class GatewayClient:
         self._pending: dict[str, asyncio.Future[Any]] = {}
         self._connect_lock = asyncio.Lock()
         self._ids = itertools.count(1)
-        self._closed = False
 
     # -- public -------------------------------------------------------------------------
 
@@ -215,7 +214,6 @@ class GatewayClient:
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def close(self) -> None:
-        self._closed = True
         await self._drop("client closed")
 
     # -- connecting ---------------------------------------------------------------------
