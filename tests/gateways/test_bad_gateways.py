@@ -205,7 +205,21 @@ async def test_no_token_in_any_log_line_even_at_debug(
             await bad.connect()
         await bad.close()
     assert any(r.name.startswith("mission_control.openclaw") for r in caplog.records)
+    # frames (the connect frame holds the token) are never logged, whatever the level
+    assert not logging.getLogger("mission_control.openclaw.wire").isEnabledFor(logging.DEBUG)
     assert gateway.token not in caplog.text
     assert "not-the-token-but-secret-too" not in caplog.text
     # the token did go over the wire, inside the connect frame the gateway received
     assert any(gateway.token in frame for frame in gateway.received)
+
+
+async def test_concurrent_requests_share_one_connection(data_dir: Path) -> None:
+    gateway = FakeGateway(method_delay=0.05)
+    with running(gateway):
+        client = _client(gateway, data_dir, request_timeout=5)
+        answers = await asyncio.gather(
+            *(client.request("sessions.list", {"limit": n}) for n in range(1, 11))
+        )
+        await client.close()
+    assert [a["limitApplied"] for a in answers] == list(range(1, 11))
+    assert gateway.connects == 1
