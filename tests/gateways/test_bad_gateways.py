@@ -14,6 +14,7 @@ import pytest
 
 from mission_control.integrations.openclaw.client import GatewayClient, GatewayConfig
 from mission_control.integrations.openclaw.errors import (
+    GatewayError,
     GatewayRefused,
     GatewayTimeout,
     GatewayUnreachable,
@@ -223,3 +224,11 @@ async def test_concurrent_requests_share_one_connection(data_dir: Path) -> None:
         await client.close()
     assert [a["limitApplied"] for a in answers] == list(range(1, 11))
     assert gateway.connects == 1
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:1", "ws://", "ws://127.0.0.1:99999"])
+async def test_unusable_url_is_refused_before_any_connection(url: str, data_dir: Path) -> None:
+    client = GatewayClient(GatewayConfig(url, token="t"), load_or_create(data_dir))
+    with pytest.raises(GatewayError) as caught:
+        await client.connect()
+    assert caught.value.code == "INVALID_GATEWAY_URL"

@@ -22,13 +22,8 @@ MAX_ITEMS = 500
 
 def as_app_error(exc: GatewayError) -> AppError:
     """400 for a URL we refuse to use, 504 when the gateway is silent, 502 otherwise."""
-    status = (
-        400
-        if isinstance(exc, InsecureTransport)
-        else 504
-        if isinstance(exc, GatewayTimeout)
-        else 502
-    )
+    refused_here = isinstance(exc, InsecureTransport) or exc.code == "INVALID_GATEWAY_URL"
+    status = 400 if refused_here else 504 if isinstance(exc, GatewayTimeout) else 502
     body = exc.as_dict()
     message = body.pop("error")
     return AppError(message, status=status, **body)

@@ -78,21 +78,29 @@ def is_loopback_host(host: str) -> bool:
         return False
 
 
+def url_problem(url: str) -> str | None:
+    """Why this is not a usable gateway URL at all, or None."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises on a malformed port
+    except ValueError:
+        return "the gateway URL is not valid"
+    if parts.scheme not in ("ws", "wss") or not parts.hostname:
+        return "the gateway URL must start with ws:// or wss:// and name a host"
+    return None
+
+
 def transport_problem(url: str) -> str | None:
     """Why this URL is not a secure context for device signing, or None when it is.
 
     As in a browser, TLS (`wss://`) or this machine (loopback) count as secure; plain
     `ws://` to anything else would send the token and the signed challenge in clear text.
     """
-    try:
-        parts = urlsplit(url)
-        host = parts.hostname or ""
-        parts.port  # noqa: B018 - raises on a malformed port
-    except ValueError:
-        return "the gateway URL is not valid"
-    if parts.scheme not in ("ws", "wss") or not host:
-        return "the gateway URL must start with ws:// or wss:// and name a host"
-    if parts.scheme == "ws" and not is_loopback_host(host):
+    problem = url_problem(url)
+    if problem:
+        return problem
+    parts = urlsplit(url)
+    if parts.scheme == "ws" and not is_loopback_host(parts.hostname or ""):
         return (
             f"{display_url(url)} is plain ws:// to another host: not a secure context for "
             "device signing"
@@ -219,8 +227,13 @@ class GatewayClient:
     # -- connecting ---------------------------------------------------------------------
 
     async def _connect_with_retries(self, attempts: int) -> Hello:
-        problem = transport_problem(self.config.url)
-        if problem and not (self.config.allow_insecure and problem.endswith("device signing")):
+        invalid = url_problem(self.config.url)
+        if invalid:
+            raise GatewayError(
+                invalid[0].upper() + invalid[1:], code="INVALID_GATEWAY_URL", guidance=""
+            )
+        problem = None if self.config.allow_insecure else transport_problem(self.config.url)
+        if problem:
             raise InsecureTransport(
                 f"Refusing to connect: {problem}",
                 guidance=(
