@@ -345,8 +345,12 @@ class Settings(BaseSettings):
 
     @property
     def openclaw_configured(self) -> bool:
-        """A gateway is configured in the environment (a URL or a token is set)."""
-        return bool(self.openclaw_gateway_url.strip() or self.openclaw_gateway_token)
+        """A gateway is configured in the environment: a URL or token, or a host or port."""
+        if self.openclaw_gateway_url.strip() or self.openclaw_gateway_token:
+            return True
+        host_set = "openclaw_gateway_host" in self.model_fields_set
+        port_set = "openclaw_gateway_port" in self.model_fields_set
+        return (host_set and bool(self.openclaw_gateway_host.strip())) or port_set
 
     @property
     def is_sqlite(self) -> bool:

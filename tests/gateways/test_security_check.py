@@ -91,3 +91,13 @@ async def test_scan_sees_registered_and_environment_gateways(
         assert "env-gw" not in items["gateway_transport"]["detail"]
         assert "lan-token" not in str(body)
         await admin.aclose()
+
+
+def test_environment_gateway_settings(settings_factory: SettingsFactory) -> None:
+    assert settings_factory().openclaw_configured is False
+    by_host = settings_factory(openclaw_gateway_host="::1", openclaw_gateway_port=18790)
+    assert by_host.openclaw_configured and by_host.openclaw_url == "ws://[::1]:18790"
+    by_url = settings_factory(openclaw_gateway_url=" wss://gw.example/ ")
+    assert by_url.openclaw_configured and by_url.openclaw_url == "wss://gw.example/"
+    by_token = settings_factory(openclaw_gateway_token="t")
+    assert by_token.openclaw_configured and by_token.openclaw_url == "ws://127.0.0.1:18789"
