@@ -9,6 +9,7 @@ from mission_control.auth.routes import router as auth_router
 from mission_control.backups.routes import router as backups_router
 from mission_control.events.routes import router as events_router
 from mission_control.export.routes import router as export_router
+from mission_control.gateways.routes import router as gateways_router
 from mission_control.google_auth.routes import router as google_router
 from mission_control.jobs.routes import router as jobs_router
 from mission_control.keys.routes import router as keys_router
@@ -54,4 +55,5 @@ ROUTERS: list[APIRouter] = [
     pipelines_router,
     tokens_router,
     logs_router,
+    gateways_router,
 ]

@@ -6,6 +6,7 @@ import time
 
 from mission_control.db.engine import Database
 from mission_control.events.bus import EventBus
+from mission_control.integrations.openclaw.pool import GatewayPool
 from mission_control.jobs.scheduler import Scheduler
 from mission_control.logs.writer import FileLog
 from mission_control.pipelines.watcher import PipelineWatcher
@@ -36,6 +37,7 @@ class Runtime:
         self.scheduler = Scheduler(self)
         self.pipelines = PipelineWatcher(self)
         self.file_log = FileLog(settings.data_dir, settings.log_level)
+        self.gateways = GatewayPool(settings)
 
     async def start(self) -> None:
         self.file_log.attach()
@@ -45,6 +47,7 @@ class Runtime:
 
     async def stop(self) -> None:
         await self.scheduler.stop()
+        await self.gateways.close()
         await self.identity.drain()
         await self.bus.stop()
         await self.pipelines.drain()

@@ -240,6 +240,25 @@ class Settings(BaseSettings):
     openclaw_gateway_token: str = Field(
         "", validation_alias=_alias("OPENCLAW_GATEWAY_TOKEN"), description="Gateway auth token."
     )
+    openclaw_allow_insecure: bool = Field(
+        False,
+        validation_alias=_alias("MC_OPENCLAW_ALLOW_INSECURE"),
+        description="Allow plain ws:// to a gateway on another host (token sent in clear).",
+    )
+    openclaw_challenge_timeout: float = Field(
+        15.0,
+        ge=0.1,
+        le=120,
+        validation_alias=_alias("MC_OPENCLAW_CHALLENGE_TIMEOUT"),
+        description="Seconds to wait for the gateway's connect.challenge.",
+    )
+    openclaw_request_timeout: float = Field(
+        30.0,
+        ge=0.1,
+        le=300,
+        validation_alias=_alias("MC_OPENCLAW_REQUEST_TIMEOUT"),
+        description="Seconds to wait for the answer to one gateway request.",
+    )
     argon2_memory_kib: int = Field(
         19456,
         ge=8192,
@@ -314,6 +333,24 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'mission-control.db').resolve()}"
+
+    @property
+    def openclaw_url(self) -> str:
+        """The environment's gateway: OPENCLAW_GATEWAY_URL, else ws://HOST:PORT."""
+        if self.openclaw_gateway_url.strip():
+            return self.openclaw_gateway_url.strip()
+        host = self.openclaw_gateway_host.strip() or "127.0.0.1"
+        host = f"[{host}]" if ":" in host and not host.startswith("[") else host
+        return f"ws://{host}:{self.openclaw_gateway_port}"
+
+    @property
+    def openclaw_configured(self) -> bool:
+        """A gateway is configured in the environment: a URL or token, or a host or port."""
+        if self.openclaw_gateway_url.strip() or self.openclaw_gateway_token:
+            return True
+        host_set = "openclaw_gateway_host" in self.model_fields_set
+        port_set = "openclaw_gateway_port" in self.model_fields_set
+        return (host_set and bool(self.openclaw_gateway_host.strip())) or port_set
 
     @property
     def is_sqlite(self) -> bool:
