@@ -265,6 +265,12 @@ class Settings(BaseSettings):
         description="Run the background job scheduler in this process.",
     )
 
+    redis_prefix: str = Field(
+        "mc:",
+        validation_alias=_alias("MC_REDIS_PREFIX"),
+        description="Prefix of every Redis key and channel (to share one Redis between installs).",
+    )
+
     @model_validator(mode="before")
     @classmethod
     def _read_secret_files(cls, data: Any) -> Any:

@@ -10,6 +10,7 @@ PostgreSQL: every call runs in a worker thread on a pooled connection.
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import sqlite3
 import stat
@@ -23,11 +24,13 @@ import orjson
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
 from mission_control.errors import ServiceUnavailable
 
 T = TypeVar("T")
+log = logging.getLogger("mission_control.db")
 
 AfterCommit = Callable[[], None]
 
@@ -93,7 +96,17 @@ def _postgres_engine(url: str) -> Engine:
         max_overflow=10,
         pool_pre_ping=True,
         pool_timeout=10,
-        connect_args={"connect_timeout": 5, "options": "-c statement_timeout=15000"},
+        connect_args={
+            "connect_timeout": 5,
+            "options": "-c statement_timeout=15000 -c lock_timeout=10000",
+            # A server that vanishes mid-query (no FIN, no RST) is noticed within seconds,
+            # not after the kernel's two hours of keepalive.
+            "keepalives": 1,
+            "keepalives_idle": 5,
+            "keepalives_interval": 2,
+            "keepalives_count": 3,
+            "tcp_user_timeout": 15000,
+        },
         json_serializer=_json_serializer,
         json_deserializer=orjson.loads,
     )
@@ -134,7 +147,9 @@ class Database:
             with self.engine.begin() as conn:
                 result = fn(conn, *args, **kwargs)
                 published = bool(conn.info.pop("events_published", False))
-        except OperationalError as exc:
+        except _UNREACHABLE as exc:
+            if not _is_unreachable(exc):
+                raise
             raise _unavailable(exc) from exc
         if published:
             for callback in self._after_commit:
@@ -145,7 +160,9 @@ class Database:
         try:
             with self.read_engine.begin() as conn:
                 return fn(conn, *args, **kwargs)
-        except OperationalError as exc:
+        except _UNREACHABLE as exc:
+            if not _is_unreachable(exc):
+                raise
             raise _unavailable(exc) from exc
 
     # -- async entry points (routes, middleware) --
@@ -176,6 +193,18 @@ class Database:
             self.read_engine.dispose()
 
 
-def _unavailable(exc: OperationalError) -> ServiceUnavailable:
+# What a database that is down, restarting or out of reach raises: the driver's
+# connection errors, a connection that died in use, or no pooled connection in time.
+_UNREACHABLE = (OperationalError, InterfaceError, DBAPIError, PoolTimeoutError)
+
+
+def _is_unreachable(exc: Exception) -> bool:
+    if isinstance(exc, OperationalError | InterfaceError | PoolTimeoutError):
+        return True
+    return isinstance(exc, DBAPIError) and exc.connection_invalidated
+
+
+def _unavailable(exc: Exception) -> ServiceUnavailable:
     # The driver's message may carry SQL or parameters; it goes to the log, not the client.
+    log.warning("database unavailable: %s", exc.__class__.__name__)
     return ServiceUnavailable("Database unavailable")
