@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 
 import redis.asyncio as aioredis
@@ -17,6 +18,8 @@ from mission_control.security.ratelimit import MemoryStore, RateLimiter
 from mission_control.security.ratelimit_redis import FallbackStore, RedisStore
 from mission_control.security.security_events import SecuritySink
 from mission_control.settings import Settings
+
+log = logging.getLogger("mission_control")
 
 
 class Runtime:
@@ -37,6 +40,11 @@ class Runtime:
         self.redis_wake: RedisWake | None = None
         self.limiter_store: FallbackStore | None = None
         if settings.redis_url:
+            if not settings.is_sqlite and not settings.secret_key:
+                log.warning(
+                    "MC_SECRET_KEY is not set: secrets this instance encrypts cannot be read "
+                    "by the others sharing the database"
+                )
             self.redis = redis_client(settings.redis_url)
             self.limiter_store = FallbackStore(
                 RedisStore(self.redis, prefix=settings.redis_prefix + "rl:")

@@ -28,6 +28,7 @@ from tests.server import ServerProcess, free_port
 
 REDIS_URL = os.environ.get("MC_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 ADMIN = "fleet-admin"
+SECRET_KEY = "fleet-shared-secret-key-0123456789abcdef"
 
 
 def _pg_admin() -> sa.Engine:
@@ -130,6 +131,7 @@ def fleet(migrated_db: FreshDatabase, redis_prefix: str, tmp_path: Path) -> Iter
             "AUTH_USER": ADMIN,
             "AUTH_PASS": PASSWORD,
             "MC_DISABLE_RATE_LIMIT": "1",
+            "MC_SECRET_KEY": SECRET_KEY,
         }
         values.update(env)
         server = ServerProcess(

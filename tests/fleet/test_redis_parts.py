@@ -15,7 +15,7 @@ from mission_control.events.redis_wake import redis_client
 from mission_control.runtime import Runtime
 from mission_control.security.ratelimit import Limit, MemoryStore
 from mission_control.security.ratelimit_redis import FallbackStore, RedisStore
-from mission_control.settings import Settings
+from mission_control.settings import ConfigError, Settings
 from tests.conftest import TEST_API_KEY
 from tests.fleet.conftest import REDIS_URL, FreshDatabase
 from tests.server import free_port
@@ -136,3 +136,18 @@ async def test_local_subscribers_get_events_while_redis_is_down(
             while event.type != "task.created":
                 event = await asyncio.wait_for(sub.queue.get(), timeout=5)
     assert event.data["id"] == created.json()["task"]["id"]
+
+
+def test_production_fleet_refuses_to_start_without_a_shared_secret_key(tmp_path: Path) -> None:
+    values = {
+        "mc_env": "production",
+        "data_dir": tmp_path,
+        "database_url": "postgresql+psycopg://mc@db.internal/mc",
+        "redis_url": "redis://cache.internal:6379/0",
+        "api_key": "a" * 8 + "0123456789abcdef0123456789abcdef",
+        "_env_file": None,
+    }
+    with pytest.raises(ConfigError, match="MC_SECRET_KEY"):
+        Settings(**values).check_production()  # type: ignore[arg-type]
+    Settings(**values, secret_key="s" * 40).check_production()  # type: ignore[arg-type]
+    Settings(**{**values, "redis_url": ""}).check_production()  # type: ignore[arg-type]
