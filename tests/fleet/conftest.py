@@ -208,8 +208,9 @@ class TcpProxy:
     """A loopback TCP forwarder to PostgreSQL that a test can cut and restore.
 
     `cut()` closes every forwarded connection and stops listening, as a database host
-    that went away would look to the client (connections refused); `restore()` listens
-    again on the same port.
+    that went away would look to the client (connections refused); `freeze()` keeps every
+    connection open but forwards nothing, as a server that stopped answering would look;
+    `restore()` drops the frozen connections and forwards again on the same port.
     """
 
     def __init__(self, target: tuple[str, int]) -> None:
@@ -219,6 +220,7 @@ class TcpProxy:
         self._sockets: set[socket.socket] = set()
         self._listener: socket.socket | None = None
         self._thread: threading.Thread | None = None
+        self.frozen = False
 
     def start(self) -> None:
         listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -249,7 +251,8 @@ class TcpProxy:
     def _pipe(self, src: socket.socket, dst: socket.socket) -> None:
         try:
             while data := src.recv(65536):
-                dst.sendall(data)
+                if not self.frozen:
+                    dst.sendall(data)
         except OSError:
             pass
         finally:
@@ -273,8 +276,19 @@ class TcpProxy:
             with contextlib.suppress(OSError):
                 sock.shutdown(socket.SHUT_RDWR)
 
+    def freeze(self) -> None:
+        self.frozen = True
+
     def restore(self) -> None:
-        self.start()
+        if self.frozen:
+            with self._lock:
+                sockets = list(self._sockets)
+            for sock in sockets:
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
+            self.frozen = False
+        if self._listener is None:
+            self.start()
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ from typing import Any
 import httpx
 import redis
 
+from mission_control.db.engine import CALL_TIMEOUT_S
 from tests.conftest import TEST_API_KEY
 from tests.fleet.conftest import ADMIN, FreshDatabase, RedisServer, ServerFactory, TcpProxy
 
@@ -97,3 +98,24 @@ def test_postgres_down_gives_503_in_the_error_shape_quickly_and_recovers(
         titles = {t["title"] for t in client.get("/api/tasks").json()["tasks"]}
     assert {"before", "after"} <= titles
     assert not titles & {"during first", "during second"}
+
+
+def test_a_postgres_that_stops_answering_gives_503_within_the_call_bound_and_recovers(
+    fleet: ServerFactory, migrated_db: FreshDatabase, pg_proxy: TcpProxy
+) -> None:
+    server = fleet(MC_DATABASE_URL=migrated_db.url_via("127.0.0.1", pg_proxy.port))
+    with httpx.Client(base_url=server.base_url, timeout=60, headers=KEY) as client:
+        assert client.post("/api/tasks", json={"title": "before"}).status_code == 201
+
+        pg_proxy.freeze()  # connections stay open, nothing comes back
+        started = time.monotonic()
+        response = client.post("/api/tasks", json={"title": "during"})
+        elapsed = time.monotonic() - started
+        assert response.status_code == 503, response.text
+        assert response.json() == {"error": "Database unavailable"}
+        assert elapsed < CALL_TIMEOUT_S + 10, f"waited {elapsed:.1f} s"
+
+        pg_proxy.restore()
+        assert _wait_for(lambda: _health(server.base_url)[0] == 200, 40), "no recovery"
+        after = client.post("/api/tasks", json={"title": "after"})
+        assert after.status_code == 201, after.text

@@ -32,6 +32,10 @@ from mission_control.errors import ServiceUnavailable
 T = TypeVar("T")
 log = logging.getLogger("mission_control.db")
 
+# Upper bounds of one call on PostgreSQL (the server's statement_timeout is 15 s).
+CALL_TIMEOUT_S = 20.0
+HEAVY_TIMEOUT_S = 60.0
+
 AfterCommit = Callable[[], None]
 
 
@@ -170,11 +174,13 @@ class Database:
         """A short read: inline on SQLite, in a thread on PostgreSQL."""
         if self.is_sqlite:
             return self.read_sync(fn, *args, **kwargs)
-        return await anyio.to_thread.run_sync(lambda: self.read_sync(fn, *args, **kwargs))
+        return await self._bounded(lambda: self.read_sync(fn, *args, **kwargs), CALL_TIMEOUT_S)
 
     async def read_heavy(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """A read that may scan many rows (search, export): always in a thread."""
-        return await anyio.to_thread.run_sync(lambda: self.read_sync(fn, *args, **kwargs))
+        if self.is_sqlite:
+            return await anyio.to_thread.run_sync(lambda: self.read_sync(fn, *args, **kwargs))
+        return await self._bounded(lambda: self.read_sync(fn, *args, **kwargs), HEAVY_TIMEOUT_S)
 
     async def write(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """One transaction around `fn`, committed before this returns."""
@@ -183,7 +189,18 @@ class Database:
             return await loop.run_in_executor(
                 self._writer, lambda: self.write_sync(fn, *args, **kwargs)
             )
-        return await anyio.to_thread.run_sync(lambda: self.write_sync(fn, *args, **kwargs))
+        return await self._bounded(lambda: self.write_sync(fn, *args, **kwargs), CALL_TIMEOUT_S)
+
+    async def _bounded(self, call: Callable[[], T], limit_s: float) -> T:
+        """PostgreSQL: answer 503 when a call outlives `limit_s`, even if the server stopped
+        answering without closing the connection (the driver has no client-side timeout, so
+        the thread is left to finish on its own; its outcome was never acknowledged)."""
+        try:
+            with anyio.fail_after(limit_s):
+                return await anyio.to_thread.run_sync(call, abandon_on_cancel=True)
+        except TimeoutError:
+            log.warning("database call exceeded %.0f s", limit_s)
+            raise ServiceUnavailable("Database unavailable") from None
 
     def dispose(self) -> None:
         if self._writer is not None:
