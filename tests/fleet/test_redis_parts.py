@@ -42,6 +42,17 @@ async def test_the_redis_store_answers_as_the_memory_store_does(redis_prefix: st
             expected = await getattr(local, op)("k", limit, now)
             got = await getattr(shared, op)("k", limit, now)
             assert got == pytest.approx(expected, abs=1e-3), (op, now)
+        # Taking back the latest event frees a slot in both.
+        await local.unhit("k")
+        await shared.unhit("k")
+        for store in (local, shared):
+            assert await store.peek("k", limit, 112.6) == 0
+        # Locks: refused until their end, whatever the window says.
+        for store in (local, shared):
+            assert await store.locked("k_lock", 100.0) == 0
+            await store.lock("k_lock", 30.0, 100.0)
+            assert await store.locked("k_lock", 110.0) == pytest.approx(20.0)
+            assert await store.locked("k_lock", 130.5) == 0
         await shared.reset("k")
         await local.reset("k")
         assert await shared.peek("k", limit, 113.0) == await local.peek("k", limit, 113.0) == 0

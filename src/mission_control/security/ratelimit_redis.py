@@ -7,6 +7,7 @@ in-memory store (never "allow everything"), and returns to Redis once it answers
 from __future__ import annotations
 
 import logging
+import math
 import time
 import uuid
 from typing import Any
@@ -73,6 +74,21 @@ class RedisStore:
     async def reset(self, key: str) -> None:
         await self._client.delete(self._prefix + key)
 
+    async def unhit(self, key: str) -> None:
+        await self._client.zpopmax(self._prefix + key)
+
+    async def lock(self, key: str, seconds: float, now: float) -> None:
+        # The deadline is stored (not only a TTL) so every instance reads the same end.
+        ttl_ms = max(1, math.ceil(seconds * 1000)) + 1000
+        await self._client.set(self._prefix + key, repr(now + seconds), px=ttl_ms)
+
+    async def locked(self, key: str, now: float) -> float:
+        until = await self._client.get(self._prefix + key)
+        if until is None:
+            return 0.0
+        left = float(until) - now
+        return left if left > 0 else 0.0
+
 
 class FallbackStore:
     """Redis while it answers; the per-instance memory store while it does not."""
@@ -125,3 +141,30 @@ class FallbackStore:
                 await self.primary.reset(key)
             except (RedisError, OSError) as exc:
                 self._failed(exc)
+
+    async def unhit(self, key: str) -> None:
+        if not self.degraded:
+            try:
+                await self.primary.unhit(key)
+                return
+            except (RedisError, OSError) as exc:
+                self._failed(exc)
+        await self.fallback.unhit(key)
+
+    async def lock(self, key: str, seconds: float, now: float) -> None:
+        # Also kept locally, so a lock outlives Redis going away.
+        await self.fallback.lock(key, seconds, now)
+        if not self.degraded:
+            try:
+                await self.primary.lock(key, seconds, now)
+            except (RedisError, OSError) as exc:
+                self._failed(exc)
+
+    async def locked(self, key: str, now: float) -> float:
+        local = await self.fallback.locked(key, now)
+        if not self.degraded:
+            try:
+                return max(local, await self.primary.locked(key, now))
+            except (RedisError, OSError) as exc:
+                self._failed(exc)
+        return local
