@@ -284,6 +284,12 @@ class Settings(BaseSettings):
         description="Run the background job scheduler in this process.",
     )
 
+    redis_prefix: str = Field(
+        "mc:",
+        validation_alias=_alias("MC_REDIS_PREFIX"),
+        description="Prefix of every Redis key and channel (to share one Redis between installs).",
+    )
+
     @model_validator(mode="before")
     @classmethod
     def _read_secret_files(cls, data: Any) -> Any:
@@ -407,6 +413,11 @@ class Settings(BaseSettings):
             )
         if self.secret_key and len(self.secret_key) < 32:
             raise ConfigError("MC_SECRET_KEY is shorter than 32 characters.")
+        if self.redis_url and not self.is_sqlite and not self.secret_key:
+            raise ConfigError(
+                "MC_SECRET_KEY is not set: instances sharing a database must all encrypt "
+                "secrets with the same key (a generated key file is one instance's alone)."
+            )
 
 
 def _flag(raw: str, *, default: bool) -> bool:

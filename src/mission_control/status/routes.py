@@ -32,12 +32,20 @@ async def db_ok(rt: Runtime) -> bool:
 
 
 async def health_body(rt: Runtime) -> tuple[dict[str, Any], int]:
+    """503 when the database cannot be reached. A configured Redis that is down makes the
+    status `degraded` but keeps 200: the instance still serves (rate limits per instance,
+    events by polling), so a load balancer should keep sending it traffic."""
     ok = await db_ok(rt)
-    body = {
+    body: dict[str, Any] = {
         "status": "ok" if ok else "degraded",
         "db": "ok" if ok else "error",
         "ts": int(time.time()),
     }
+    redis = await rt.redis_status()
+    if redis != "off":
+        body["redis"] = redis
+        if redis != "ok":
+            body["status"] = "degraded"
     return body, 200 if ok else 503
 
 
@@ -61,9 +69,12 @@ async def status_health(rt: Runtime) -> Response:
         {"name": "database", "status": "ok" if ok else "error"},
         {"name": "event_bus", "status": "ok", "subscribers": rt.bus.subscriber_count},
     ]
+    redis = await rt.redis_status()
+    if redis != "off":
+        checks.append({"name": "redis", "status": "ok" if redis == "ok" else "error"})
     return json_response(
         {
-            "status": "ok" if ok else "degraded",
+            "status": "ok" if ok and redis in ("ok", "off") else "degraded",
             "version": __version__,
             "uptime": int(time.time() - rt.started_at),
             "checks": checks,
