@@ -16,6 +16,7 @@ from mission_control.retention.routes import router as retention_router
 from mission_control.settings_api.routes import router as settings_router
 from mission_control.status.routes import router as status_router
 from mission_control.tasks.routes import router as tasks_router
+from mission_control.two_factor.routes import router as two_factor_router
 from mission_control.users.routes import router as users_router
 from mission_control.web.routes import router as web_router
 
@@ -36,4 +37,5 @@ ROUTERS: list[APIRouter] = [
     backups_router,
     retention_router,
     google_router,
+    two_factor_router,
 ]

@@ -17,6 +17,7 @@ from mission_control.security.identity import public_user, user_actor
 from mission_control.security.passwords import PasswordPolicyError, check_length, check_policy
 from mission_control.security.security_events import record_security_event
 from mission_control.security.sessions import create_session, delete_session, revoke_user_sessions
+from mission_control.two_factor.login import require_second_factor
 from mission_control.users.service import (
     count_users,
     find_by_id,
@@ -130,7 +131,9 @@ def _record_success(
     return token
 
 
-async def login(rt: Runtime, origin: Actor, username_raw: str, password: str) -> LoginResult:
+async def login(
+    rt: Runtime, origin: Actor, username_raw: str, password: str, otp: str | None = None
+) -> LoginResult:
     try:
         check_length(password)
     except PasswordPolicyError as exc:
@@ -171,6 +174,8 @@ async def login(rt: Runtime, origin: Actor, username_raw: str, password: str) ->
     assert user is not None
     if not user["is_approved"]:
         raise Forbidden("Access request pending admin approval", code="PENDING_APPROVAL")
+    if user["totp_enabled"]:
+        await require_second_factor(rt, origin, user, username, otp)
     new_hash = await rt.passwords.hash(password) if result.needs_upgrade else None
     ttl = rt.settings.session_ttl_hours * 3600
     token = await rt.db.write(_record_success, user, origin, ttl, new_hash)
