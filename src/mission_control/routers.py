@@ -8,6 +8,7 @@ from mission_control.audit.routes import router as audit_router
 from mission_control.auth.routes import router as auth_router
 from mission_control.backups.routes import router as backups_router
 from mission_control.google_auth.routes import router as google_router
+from mission_control.integrations.secrets.routes import router as integrations_router
 from mission_control.jobs.routes import router as jobs_router
 from mission_control.keys.routes import router as keys_router
 from mission_control.notifications.routes import router as notifications_router
@@ -38,4 +39,5 @@ ROUTERS: list[APIRouter] = [
     retention_router,
     google_router,
     two_factor_router,
+    integrations_router,
 ]
