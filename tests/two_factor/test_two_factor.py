@@ -226,3 +226,14 @@ async def test_login_page_asks_for_the_code(harness: AppHarness) -> None:
     assert 'name="otp"' in page.text and 'autocomplete="one-time-code"' in page.text
     script = await harness.client.get("/static/js/auth.js")
     assert "OTP_REQUIRED" in script.text and "body.otp = otp" in script.text
+
+
+async def test_asking_for_the_code_is_not_a_failed_attempt(harness: AppHarness) -> None:
+    client = await harness.login_client("ivan", "operator")
+    secret, _ = await _enrol(client)
+    browser = harness.new_client(ip="10.8.8.8")
+    for _ in range(7):
+        step = await _login(browser, "ivan")
+        assert step.status_code == 401 and step.json()["code"] == "OTP_REQUIRED"
+    assert (await _login(browser, "ivan", otp=_code(secret, 1))).status_code == 200
+    assert _actions(harness, "2fa_failed") == []

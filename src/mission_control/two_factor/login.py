@@ -13,15 +13,15 @@ if TYPE_CHECKING:
     from mission_control.runtime import Runtime
 
 
-async def require_second_factor(
-    rt: Runtime, origin: Actor, user: dict[str, Any], username: str, otp: str | None
-) -> None:
-    """Raise 401 unless `otp` is a fresh TOTP code or an unused recovery code of `user`.
-    A wrong code counts as a failed login for the login rate limits."""
+async def check_second_factor(
+    rt: Runtime, origin: Actor, user: dict[str, Any], otp: str | None
+) -> bool:
+    """After a correct password: 401 `OTP_REQUIRED` without a code, else whether `otp` is a
+    fresh TOTP code or an unused recovery code of `user` (consumed, and audited either way).
+    The caller counts a wrong code as a failed login."""
     if not otp or not otp.strip():
         raise Unauthorized("Two-factor code required", code="OTP_REQUIRED")
-    ok = await rt.db.write(login_second_factor, secret_box(rt.settings), user, origin, otp)
-    if not ok:
-        await rt.limiter.add("login_ip", origin.ip)
-        await rt.limiter.add("login_user", username)
-        raise Unauthorized("Invalid two-factor code", code="OTP_INVALID")
+    result: bool = await rt.db.write(
+        login_second_factor, secret_box(rt.settings), user, origin, otp
+    )
+    return result
