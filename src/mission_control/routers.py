@@ -11,6 +11,7 @@ from mission_control.events.routes import router as events_router
 from mission_control.export.routes import router as export_router
 from mission_control.gateways.routes import router as gateways_router
 from mission_control.google_auth.routes import router as google_router
+from mission_control.integrations.secrets.routes import router as integrations_router
 from mission_control.jobs.routes import router as jobs_router
 from mission_control.keys.routes import router as keys_router
 from mission_control.logs.routes import router as logs_router
@@ -24,6 +25,7 @@ from mission_control.standup.routes import router as standup_router
 from mission_control.status.routes import router as status_router
 from mission_control.tasks.routes import router as tasks_router
 from mission_control.tokens.routes import router as tokens_router
+from mission_control.two_factor.routes import router as two_factor_router
 from mission_control.users.routes import router as users_router
 from mission_control.web.routes import router as web_router
 from mission_control.workspaces.routes import router as workspaces_router
@@ -56,4 +58,6 @@ ROUTERS: list[APIRouter] = [
     tokens_router,
     logs_router,
     gateways_router,
+    two_factor_router,
+    integrations_router,
 ]

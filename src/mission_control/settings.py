@@ -197,6 +197,13 @@ class Settings(BaseSettings):
         validation_alias=_alias("MC_OP_BIN"),
         description="Path of the `op` binary (default: looked up on PATH).",
     )
+    op_timeout_s: float = Field(
+        15.0,
+        gt=0,
+        le=120,
+        validation_alias=_alias("MC_OP_TIMEOUT_S"),
+        description="Seconds an `op` command may run before it is killed.",
+    )
     secret_key: str = Field(
         "",
         validation_alias=_alias("MC_SECRET_KEY"),

@@ -38,6 +38,9 @@
     if (result.status === 401 && result.data.error === "Invalid credentials") {
       return "Invalid username or password.";
     }
+    if (result.data.code === "OTP_INVALID") {
+      return "That two-factor code is wrong or was already used.";
+    }
     if (result.data.code === "PENDING_APPROVAL") {
       return "Your access request is waiting for an administrator's approval.";
     }
@@ -88,11 +91,18 @@
           showError("Enter your username and password.");
           return null;
         }
-        return { username: username, password: password };
+        var body = { username: username, password: password };
+        var otp = form.elements.otp.value.trim();
+        if (otp) body.otp = otp;
+        return body;
       },
       function (result) {
         if (result.status === 200) {
           window.location.assign("/");
+        } else if (result.data.code === "OTP_REQUIRED") {
+          document.getElementById("otp-row").hidden = false;
+          form.elements.otp.focus();
+          showError("Enter the code from your authenticator app.");
         } else if (result.data.code === "NO_USERS") {
           window.location.assign("/setup");
         } else {
