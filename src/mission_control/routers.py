@@ -18,6 +18,7 @@ from mission_control.status.routes import router as status_router
 from mission_control.tasks.routes import router as tasks_router
 from mission_control.users.routes import router as users_router
 from mission_control.web.routes import router as web_router
+from mission_control.webhooks.routes import router as webhooks_router
 
 ROUTERS: list[APIRouter] = [
     status_router,
@@ -36,4 +37,5 @@ ROUTERS: list[APIRouter] = [
     backups_router,
     retention_router,
     google_router,
+    webhooks_router,
 ]

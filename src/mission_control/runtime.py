@@ -12,6 +12,7 @@ from mission_control.security.passwords import Passwords
 from mission_control.security.ratelimit import MemoryStore, RateLimiter
 from mission_control.security.security_events import SecuritySink
 from mission_control.settings import Settings
+from mission_control.webhooks.worker import WebhookWorker
 
 
 class Runtime:
@@ -32,13 +33,16 @@ class Runtime:
         self.security = SecuritySink(self.db.write)
         self.identity = IdentityResolver(self)
         self.scheduler = Scheduler(self)
+        self.webhooks = WebhookWorker(self.db, settings)
 
     async def start(self) -> None:
         await self.bus.start()
+        await self.webhooks.start(self.bus)
         await self.scheduler.start(loop=self.settings.scheduler_enabled)
 
     async def stop(self) -> None:
         await self.scheduler.stop()
         await self.identity.drain()
+        await self.webhooks.stop()
         await self.bus.stop()
         self.db.dispose()
