@@ -4,6 +4,7 @@ from fastapi import APIRouter
 
 from mission_control.activities.routes import router as activities_router
 from mission_control.agents.routes import router as agents_router
+from mission_control.alerts.routes import router as alerts_router
 from mission_control.audit.routes import router as audit_router
 from mission_control.auth.routes import router as auth_router
 from mission_control.backups.routes import router as backups_router
@@ -38,4 +39,5 @@ ROUTERS: list[APIRouter] = [
     retention_router,
     google_router,
     webhooks_router,
+    alerts_router,
 ]
