@@ -271,3 +271,19 @@ async def test_deliveries_log_paging_and_unknown_refs(admin: httpx.AsyncClient) 
         await admin.post("/api/webhooks/retry", json={"delivery_id": 424242})
     ).status_code == 404
     assert (await admin.post("/api/webhooks/retry", json={})).status_code == 400
+
+
+async def test_openapi_has_request_and_response_models(harness: AppHarness) -> None:
+    paths = harness.app.openapi()["paths"]
+    for path, method, model in [
+        ("/api/webhooks", "get", "WebhookList"),
+        ("/api/webhooks", "post", "WebhookCreated"),
+        ("/api/webhooks", "put", "WebhookUpdated"),
+        ("/api/webhooks", "delete", "WebhookDeleted"),
+        ("/api/webhooks/deliveries", "get", "DeliveryPage"),
+        ("/api/webhooks/test", "post", "SendResult"),
+        ("/api/webhooks/retry", "post", "SendResult"),
+        ("/api/webhooks/verify-docs", "get", "VerifyDocs"),
+    ]:
+        assert model in str(paths[path][method]["responses"]["200"]), (path, method)
+    assert "WebhookCreate" in str(paths["/api/webhooks"]["post"]["requestBody"])

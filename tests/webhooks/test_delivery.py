@@ -284,3 +284,18 @@ async def test_security_events_reach_security_webhooks(
     kinds = {r.headers["X-MC-Event"] for r in receiver.on("/ok")}
     assert {"security.login_failed", "security.auth_failure"} <= kinds
     assert all(k.startswith("security.") for k in kinds)
+
+
+async def test_creating_a_task_fires_task_created_once(
+    dev: AppHarness, dev_admin: httpx.AsyncClient, receiver: Receiver
+) -> None:
+    hook = await _hook(dev_admin, receiver.url("/ok"), ["task.created", "activity.*"])
+    created = await dev_admin.post("/api/tasks", json={"title": "ship it"})
+    assert created.status_code == 201
+    await wait_for(lambda: len(receiver.on("/ok")) >= 2)
+    await dev.rt.webhooks.run_once()
+    kinds = Counter(r.headers["X-MC-Event"] for r in receiver.on("/ok"))
+    assert kinds["task.created"] == 1 and kinds["activity.task_created"] == 1
+    task = next(r for r in receiver.on("/ok") if r.headers["X-MC-Event"] == "task.created")
+    assert json.loads(task.body)["data"]["id"] == created.json()["task"]["id"]
+    assert all(_signed_ok(hook["secret"], r) for r in receiver.on("/ok"))

@@ -26,7 +26,19 @@ from mission_control.webhooks.queue import (
     insert_attempt,
     retry_uid,
 )
-from mission_control.webhooks.schemas import DeliveryRef, WebhookCreate, WebhookRef, WebhookUpdate
+from mission_control.webhooks.schemas import (
+    DeliveryPage,
+    DeliveryRef,
+    SendResult,
+    VerifyDocs,
+    WebhookCreate,
+    WebhookCreated,
+    WebhookDeleted,
+    WebhookList,
+    WebhookRef,
+    WebhookUpdate,
+    WebhookUpdated,
+)
 from mission_control.webhooks.worker import private_allowed
 
 router = APIRouter(tags=["webhooks"])
@@ -44,7 +56,9 @@ def _result(outcome: Outcome, delivery_id: int) -> dict[str, Any]:
     }
 
 
-@router.get("/api/webhooks", summary="List webhooks, secrets masked (admin)")
+@router.get(
+    "/api/webhooks", response_model=WebhookList, summary="List webhooks, secrets masked (admin)"
+)
 async def list_webhooks(rt: RuntimeDep, actor: AdminActor) -> Response:
     """Every webhook with its masked secret, events, circuit state and delivery counts."""
     hooks = await rt.db.read(
@@ -53,7 +67,7 @@ async def list_webhooks(rt: RuntimeDep, actor: AdminActor) -> Response:
     return json_response({"webhooks": hooks})
 
 
-@router.post("/api/webhooks", summary="Create a webhook (admin)")
+@router.post("/api/webhooks", response_model=WebhookCreated, summary="Create a webhook (admin)")
 async def create_webhook(body: WebhookCreate, rt: RuntimeDep, actor: AdminActor) -> Response:
     """Save a webhook; answers 200 with the full secret, shown this once."""
     created = await rt.db.write(
@@ -68,7 +82,7 @@ async def create_webhook(body: WebhookCreate, rt: RuntimeDep, actor: AdminActor)
     return json_response(created)
 
 
-@router.put("/api/webhooks", summary="Update a webhook (admin)")
+@router.put("/api/webhooks", response_model=WebhookUpdated, summary="Update a webhook (admin)")
 async def update_webhook(body: WebhookUpdate, rt: RuntimeDep, actor: AdminActor) -> Response:
     """Change name, url, events or enabled; `regenerate_secret` answers the new secret,
     `reset_circuit` closes an open circuit. Unknown id → 404."""
@@ -90,7 +104,7 @@ async def update_webhook(body: WebhookUpdate, rt: RuntimeDep, actor: AdminActor)
     return json_response(answer)
 
 
-@router.delete("/api/webhooks", summary="Delete a webhook (admin)")
+@router.delete("/api/webhooks", response_model=WebhookDeleted, summary="Delete a webhook (admin)")
 async def delete_webhook(request: Request, rt: RuntimeDep, actor: AdminActor) -> Response:
     """Delete the webhook `{id}` and its delivery log → `{success, deleted}`."""
     data = await json_object(request, missing_message="Request body required: {id}")
@@ -99,7 +113,9 @@ async def delete_webhook(request: Request, rt: RuntimeDep, actor: AdminActor) ->
     return json_response({"success": True, "deleted": deleted})
 
 
-@router.get("/api/webhooks/deliveries", summary="Webhook delivery log (admin)")
+@router.get(
+    "/api/webhooks/deliveries", response_model=DeliveryPage, summary="Webhook delivery log (admin)"
+)
 async def list_deliveries(request: Request, rt: RuntimeDep, actor: AdminActor) -> Response:
     """Newest first; `webhook_id`, `limit` (1..200, default 50) and `offset` filter it."""
     query = request.query_params
@@ -124,7 +140,9 @@ async def _send_now(rt: Runtime, prepared: Claimed) -> dict[str, Any]:
     return _result(outcome, prepared.id)
 
 
-@router.post("/api/webhooks/test", summary="Send a test.ping to a webhook (admin)")
+@router.post(
+    "/api/webhooks/test", response_model=SendResult, summary="Send a test.ping to a webhook (admin)"
+)
 async def test_webhook(body: WebhookRef, rt: RuntimeDep, actor: AdminActor) -> Response:
     """Send `test.ping` now and answer what the receiver said."""
 
@@ -155,7 +173,9 @@ async def test_webhook(body: WebhookRef, rt: RuntimeDep, actor: AdminActor) -> R
     return json_response(await _send_now(rt, prepared))
 
 
-@router.post("/api/webhooks/retry", summary="Send a delivery again (admin)")
+@router.post(
+    "/api/webhooks/retry", response_model=SendResult, summary="Send a delivery again (admin)"
+)
 async def retry_delivery(body: DeliveryRef, rt: RuntimeDep, actor: AdminActor) -> Response:
     """Send the payload of delivery `delivery_id` again, now, as a new attempt."""
 
@@ -181,7 +201,11 @@ async def retry_delivery(body: DeliveryRef, rt: RuntimeDep, actor: AdminActor) -
     return json_response(result)
 
 
-@router.get("/api/webhooks/verify-docs", summary="How to verify webhook signatures (viewer)")
+@router.get(
+    "/api/webhooks/verify-docs",
+    response_model=VerifyDocs,
+    summary="How to verify webhook signatures (viewer)",
+)
 async def webhook_verify_docs(actor: ViewerActor) -> Response:
     """Headers, signature formats and short Python and Node verification examples."""
     return json_response(verify_docs())

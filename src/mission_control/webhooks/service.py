@@ -20,6 +20,7 @@ from mission_control.webhooks.queue import circuit_threshold
 from mission_control.webhooks.ssrf import check_saved_url
 
 MASK = "••••••"
+MAX_LISTED = 500
 
 
 def new_secret() -> str:
@@ -75,7 +76,10 @@ def public_webhook(
 def list_webhooks(conn: Connection, workspace_id: int, max_retries: int) -> list[dict[str, Any]]:
     stats = _stats(conn, workspace_id)
     rows = conn.execute(
-        sa.select(webhooks).where(webhooks.c.workspace_id == workspace_id).order_by(webhooks.c.id)
+        sa.select(webhooks)
+        .where(webhooks.c.workspace_id == workspace_id)
+        .order_by(webhooks.c.id)
+        .limit(MAX_LISTED)
     ).mappings()
     return [public_webhook(dict(r), stats.get(r["id"]), max_retries) for r in rows]
 
