@@ -4,6 +4,7 @@ from fastapi import APIRouter
 
 from mission_control.activities.routes import router as activities_router
 from mission_control.agents.routes import router as agents_router
+from mission_control.alerts.routes import router as alerts_router
 from mission_control.audit.routes import router as audit_router
 from mission_control.auth.routes import router as auth_router
 from mission_control.backups.routes import router as backups_router
@@ -30,6 +31,7 @@ from mission_control.users.routes import router as users_router
 from mission_control.web.routes import router as web_router
 from mission_control.workspaces.routes import router as workspaces_router
 from mission_control.workflows.routes import router as workflows_router
+from mission_control.webhooks.routes import router as webhooks_router
 
 ROUTERS: list[APIRouter] = [
     status_router,
@@ -60,4 +62,6 @@ ROUTERS: list[APIRouter] = [
     gateways_router,
     two_factor_router,
     integrations_router,
+    webhooks_router,
+    alerts_router,
 ]

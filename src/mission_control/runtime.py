@@ -21,6 +21,7 @@ from mission_control.security.ratelimit import MemoryStore, RateLimiter
 from mission_control.security.ratelimit_redis import FallbackStore, RedisStore
 from mission_control.security.security_events import SecuritySink
 from mission_control.settings import Settings
+from mission_control.webhooks.worker import WebhookWorker
 
 log = logging.getLogger("mission_control")
 
@@ -64,6 +65,7 @@ class Runtime:
         self.pipelines = PipelineWatcher(self)
         self.file_log = FileLog(settings.data_dir, settings.log_level)
         self.gateways = GatewayPool(settings)
+        self.webhooks = WebhookWorker(self.db, settings)
 
     async def start(self) -> None:
         self.file_log.attach()
@@ -71,6 +73,7 @@ class Runtime:
         if self.redis_wake is not None:
             await self.redis_wake.start()
             self.db.on_commit(self.redis_wake.notify)
+        await self.webhooks.start(self.bus)
         await self.scheduler.start(loop=self.settings.scheduler_enabled)
         await self.pipelines.catch_up()
 
@@ -90,6 +93,7 @@ class Runtime:
         await self.identity.drain()
         if self.redis_wake is not None:
             await self.redis_wake.stop()
+        await self.webhooks.stop()
         await self.bus.stop()
         await self.pipelines.drain()
         if self.redis is not None:
