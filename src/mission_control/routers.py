@@ -17,6 +17,7 @@ from mission_control.settings_api.routes import router as settings_router
 from mission_control.status.routes import router as status_router
 from mission_control.tasks.routes import router as tasks_router
 from mission_control.users.routes import router as users_router
+from mission_control.web.exports import router as web_exports_router
 from mission_control.web.routes import router as web_router
 
 ROUTERS: list[APIRouter] = [
@@ -36,4 +37,5 @@ ROUTERS: list[APIRouter] = [
     backups_router,
     retention_router,
     google_router,
+    web_exports_router,
 ]
