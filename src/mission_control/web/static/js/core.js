@@ -40,7 +40,17 @@
     return seconds + (seconds === 1 ? " second" : " seconds");
   };
 
+  // How many API calls are in flight (tests and the busy cursor wait for zero).
+  MC.pending = 0;
   MC.api = async function (method, url, payload) {
+    MC.pending += 1;
+    try {
+      return await request(method, url, payload);
+    } finally {
+      MC.pending -= 1;
+    }
+  };
+  async function request(method, url, payload) {
     var init = {
       method: method,
       credentials: "same-origin",
@@ -71,7 +81,7 @@
     }
     if (!response.ok) throw new ApiError(response.status, data, response.headers);
     return data;
-  };
+  }
 
   MC.signedOut = function () {
     var next = encodeURIComponent(location.pathname + location.search);
