@@ -155,3 +155,36 @@ def test_relative_time_words() -> None:
     assert ago(1000, now=1000 + 7200) == "2 h ago"
     assert ago(1000, now=1000 + 86400) == "1 day ago"
     assert ago(1000 + 600, now=1000) == "in 10 min"
+
+
+async def test_pages_whose_api_has_not_landed_say_so(
+    harness: AppHarness, admin: httpx.AsyncClient
+) -> None:
+    harness.app.state.web_api_paths = frozenset()
+    for spec in PAGES:
+        if spec.needs:
+            response = await admin.get(spec.path)
+            assert response.status_code == 200
+            assert "Not available on this server yet" in response.text
+            assert "/static/js/pages/" not in response.text  # no script calling a missing API
+
+
+async def test_pages_render_their_own_template_once_their_api_is_served(
+    harness: AppHarness, admin: httpx.AsyncClient
+) -> None:
+    extra = {spec.needs for spec in PAGES if spec.needs} | {"/api/integrations", "/api/auth/2fa"}
+    harness.app.state.web_api_paths = frozenset(extra)
+    for spec in PAGES:
+        response = await admin.get(spec.path)
+        assert response.status_code == 200, spec.path
+        assert "Not available on this server yet" not in response.text, spec.path
+        assert f'src="/static/js/pages/{spec.script}"' in response.text
+        problems, _ = inline_problems(response.text)
+        assert problems == [], (spec.path, problems)
+
+
+async def test_every_page_script_exists() -> None:
+    from mission_control.web.routes import WEB_DIR
+
+    for spec in PAGES:
+        assert spec.script and (WEB_DIR / "static" / "js" / "pages" / spec.script).is_file()
