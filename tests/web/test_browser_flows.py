@@ -470,3 +470,54 @@ def test_every_page_loads_without_console_errors_or_csp_violations(
                 assert overflow <= 1, (spec.path, overflow)
         assert visitor.console.errors() == [], visitor.console.errors()
         assert visitor.console.csp_violations() == []
+
+
+def test_admin_creates_and_revokes_an_agent_key(site: Site, visitor: Visitor) -> None:
+    name = f"keyed-{time.time_ns()}"
+    site.api("POST", "/api/agents", json={"name": name, "role": "coder"})
+    visitor.login(site.user("admin"))
+    page = visitor.page()
+    page.goto("/agents")
+    page.locator(f'tr[data-agent="{name}"] .row-link').click()
+    expect(page.locator("#agent-detail")).to_be_visible()
+    expect(page.locator("#key-rows")).to_contain_text("No keys yet")
+    page.fill("#k-name", "ci-runner")
+    page.fill("#k-days", "30")
+    page.click("#key-create")
+    secret = page.locator("#key-secret .secret-value")
+    expect(secret).to_have_text(re.compile(r"^mca_[0-9a-f]{48}$"))
+    key = secret.text_content() or ""
+    with httpx.Client(base_url=site.url) as client:
+        assert client.get("/api/auth/me", headers={"x-api-key": key}).status_code == 200
+        page.once("dialog", lambda dialog: dialog.accept())
+        page.locator("#key-rows").get_by_role("button", name="Revoke").click()
+        expect(page.locator("#key-rows")).to_contain_text("revoked")
+        assert client.get("/api/auth/me", headers={"x-api-key": key}).status_code == 401
+    assert visitor.console.errors() == []
+
+
+def test_account_page_manages_own_sessions_and_keys(site: Site, visitor: Visitor) -> None:
+    username = site.user("operator")
+    with httpx.Client(base_url=site.url) as other_device:
+        response = other_device.post(
+            "/api/auth/login", json={"username": username, "password": PASSWORD}
+        )
+        assert response.status_code == 200
+        visitor.login(username)
+        page = visitor.page()
+        page.goto("/account")
+        rows = page.locator("#session-rows tr")
+        expect(rows).to_have_count(2)
+        expect(page.locator("#session-rows")).to_contain_text("this browser")
+        page.locator("#session-rows").get_by_role("button", name="Revoke").click()
+        expect(rows).to_have_count(1)
+        assert other_device.get("/api/auth/me").status_code == 401
+    # A personal key, no higher than the operator's own role.
+    assert page.locator("#pk-role option").all_text_contents() == ["viewer", "operator"]
+    page.fill("#pk-name", "laptop")
+    page.click("#pkey-create")
+    expect(page.locator("#pkey-secret .secret-value")).to_have_text(
+        re.compile(r"^mcu_[0-9a-f]{48}$")
+    )
+    expect(page.locator("#pkey-rows")).to_contain_text("laptop")
+    assert visitor.console.errors() == []

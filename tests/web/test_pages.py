@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from html.parser import HTMLParser
+from typing import Any
 
 import httpx
 import pytest
@@ -188,3 +190,25 @@ async def test_every_page_script_exists() -> None:
 
     for spec in PAGES:
         assert spec.script and (WEB_DIR / "static" / "js" / "pages" / spec.script).is_file()
+
+
+async def test_login_page_offers_google_only_when_configured(
+    harness_factory: Callable[..., Any],
+) -> None:
+    async with harness_factory() as plain:
+        await plain.create_user("someone", "admin")
+        page = await plain.client.get("/login")
+        assert "google-signin" not in page.text
+        assert "accounts.google.com" not in page.text
+    # Same database: the user made above is there, so /login renders instead of /setup.
+    async with harness_factory(google_client_id="1234-abc.apps.googleusercontent.com") as h:
+        page = await h.client.get("/login")
+        assert 'data-client-id="1234-abc.apps.googleusercontent.com"' in page.text
+        nonce = re.search(r"'nonce-([^']+)'", page.headers["content-security-policy"])
+        assert nonce is not None
+        assert (
+            f'<script src="https://accounts.google.com/gsi/client" nonce="{nonce.group(1)}"'
+            in page.text
+        )
+        problems, _ = inline_problems(page.text)
+        assert problems == []
