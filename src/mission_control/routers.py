@@ -28,6 +28,7 @@ from mission_control.tasks.routes import router as tasks_router
 from mission_control.tokens.routes import router as tokens_router
 from mission_control.two_factor.routes import router as two_factor_router
 from mission_control.users.routes import router as users_router
+from mission_control.web.exports import router as web_exports_router
 from mission_control.web.routes import router as web_router
 from mission_control.workspaces.routes import router as workspaces_router
 from mission_control.workflows.routes import router as workflows_router
@@ -64,4 +65,5 @@ ROUTERS: list[APIRouter] = [
     integrations_router,
     webhooks_router,
     alerts_router,
+    web_exports_router,
 ]
