@@ -30,9 +30,9 @@ from mission_control.two_factor.routes import router as two_factor_router
 from mission_control.users.routes import router as users_router
 from mission_control.web.exports import router as web_exports_router
 from mission_control.web.routes import router as web_router
-from mission_control.workspaces.routes import router as workspaces_router
-from mission_control.workflows.routes import router as workflows_router
 from mission_control.webhooks.routes import router as webhooks_router
+from mission_control.workflows.routes import router as workflows_router
+from mission_control.workspaces.routes import router as workspaces_router
 
 ROUTERS: list[APIRouter] = [
     status_router,

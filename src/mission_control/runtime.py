@@ -10,8 +10,8 @@ from redis.exceptions import RedisError
 
 from mission_control.db.engine import Database
 from mission_control.events.bus import EventBus
-from mission_control.integrations.openclaw.pool import GatewayPool
 from mission_control.events.redis_wake import RedisWake, redis_client
+from mission_control.integrations.openclaw.pool import GatewayPool
 from mission_control.jobs.scheduler import Scheduler
 from mission_control.logs.writer import FileLog
 from mission_control.pipelines.watcher import PipelineWatcher

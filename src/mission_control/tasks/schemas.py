@@ -6,9 +6,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from mission_control.jobs.cron import recurrence_problem
-
 from mission_control.bodies import ROW_ID_MAX, UNIX_S_MAX, TextBody
+from mission_control.jobs.cron import recurrence_problem
 
 TaskStatus = Literal[
     "backlog",
