@@ -8,6 +8,7 @@ need the real gateway are skipped with that reason.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import json
 import os
 import secrets
@@ -15,6 +16,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 from dataclasses import dataclass
@@ -29,6 +31,7 @@ INSTALL_DIR = Path(
 ALLOWED_ORIGIN = "http://mission-control.test:8080"
 READY_TIMEOUT = 240.0
 MIN_NODE = (24, 16)
+PR_SET_PDEATHSIG = 1
 
 
 @dataclass
@@ -99,6 +102,13 @@ def gateway_env(home: Path) -> dict[str, str]:
     return env
 
 
+def _die_with_parent() -> None:
+    """In the child before exec: SIGTERM when the test process dies, even if it is killed
+    (a `timeout` around pytest skips fixture teardown and would leave the gateway behind)."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -153,6 +163,7 @@ def start() -> tuple[RealGateway | None, str]:
             stdout=out,
             stderr=subprocess.STDOUT,
             start_new_session=True,
+            preexec_fn=_die_with_parent if sys.platform == "linux" else None,
             env=gateway_env(home),
         )
     gateway = RealGateway(
