@@ -36,3 +36,15 @@ async def test_viewer_cannot_list_users(harness: AppHarness, viewer: object) -> 
     assert denied.status_code == 403
     assert denied.json() == {"error": "Requires admin role or higher"}
     assert (await harness.key_client(TEST_API_KEY).get("/api/users")).status_code == 200
+
+
+async def test_openapi_and_docs_are_public_and_list_every_api_route(harness: AppHarness) -> None:
+    spec = await harness.client.get("/api/docs")
+    assert spec.status_code == 200
+    paths = spec.json()["paths"]
+    for path in ("/api/auth/login", "/api/auth/users", "/api/tokens/rotate", "/api/audit"):
+        assert path in paths
+    docs = await harness.client.get("/docs")
+    assert docs.status_code == 200 and "text/html" in docs.headers["content-type"]
+    for health in ("/api/health", "/health", "/api/status?action=health"):
+        assert (await harness.client.get(health)).status_code == 200, health

@@ -14,9 +14,11 @@ from mission_control.errors import BadRequest, Forbidden, TooManyRequests, Unaut
 from mission_control.security.actor import Actor
 from mission_control.security.audit import audit, write_audit
 from mission_control.security.identity import public_user, user_actor
+from mission_control.security.login_throttle import LoginThrottle
 from mission_control.security.passwords import PasswordPolicyError, check_length, check_policy
 from mission_control.security.security_events import record_security_event
 from mission_control.security.sessions import create_session, delete_session, revoke_user_sessions
+from mission_control.two_factor.login import check_second_factor
 from mission_control.users.service import (
     count_users,
     find_by_id,
@@ -130,51 +132,81 @@ def _record_success(
     return token
 
 
-async def login(rt: Runtime, origin: Actor, username_raw: str, password: str) -> LoginResult:
+async def _refused(rt: Runtime, ip: str, bucket: str, wait: int) -> TooManyRequests:
+    await rt.security.report("rate_limit_hit", ip, detail={"bucket": bucket})
+    return TooManyRequests(wait)
+
+
+async def login(
+    rt: Runtime, origin: Actor, username_raw: str, password: str, otp: str | None = None
+) -> LoginResult:
+    """Check a password login (and its two-factor code) under the login limits of
+    security.md 5b. A wrong two-factor code counts as a failed attempt.
+
+    An IP that signed in as this user recently skips the username's throttle, so a flood
+    of guesses against a name cannot lock its owner out of their usual places.
+    """
     try:
         check_length(password)
     except PasswordPolicyError as exc:
         raise BadRequest(str(exc)) from None
     username = username_raw.strip().lower()[:64]
     ip = origin.ip
-    wait = await rt.limiter.peek("login_ip", ip)
+    throttle = LoginThrottle(rt.limiter)
+    wait = await throttle.admit("login_ip", ip)
     if wait:
-        await rt.security.report("rate_limit_hit", ip, detail={"bucket": "login_ip"})
-        raise TooManyRequests(wait)
-    now = int(time.time())
-    user, total, known_ip = await rt.db.read(_lookup_for_login, username, ip, now)
-    if total == 0:
-        raise Unauthorized("No users exist yet; complete setup first", code="NO_USERS")
-    if not known_ip:
-        wait = await rt.limiter.peek("login_user", username)
-        if wait:
-            await rt.security.report("rate_limit_hit", ip, detail={"bucket": "login_user"})
-            raise TooManyRequests(wait)
-    usable = (
-        user is not None
-        and user["disabled_at"] is None
-        and user["provider"] == "local"
-        and bool(user["password_hash"])
-    )
-    if usable:
+        raise await _refused(rt, ip, "login_ip", wait)
+    held = ["login_ip"]
+    try:
+        now = int(time.time())
+        user, total, known_ip = await rt.db.read(_lookup_for_login, username, ip, now)
+        if total == 0:
+            raise Unauthorized("No users exist yet; complete setup first", code="NO_USERS")
+        if not known_ip:
+            wait = await throttle.admit("login_user", username)
+            if wait:
+                raise await _refused(rt, ip, "login_user", wait)
+            held.append("login_user")
+        usable = (
+            user is not None
+            and user["disabled_at"] is None
+            and user["provider"] == "local"
+            and bool(user["password_hash"])
+        )
+        if usable:
+            assert user is not None
+            result = await rt.passwords.verify(user["password_hash"], password)
+        else:
+            await rt.passwords.dummy_verify(password)
+            result = None
+        if result is None or not result.ok:
+            await throttle.failed("login_ip", ip)
+            if "login_user" in held:
+                await throttle.failed("login_user", username)
+            held.clear()
+            reason = "bad password" if usable else "unknown or unusable account"
+            await rt.db.write(
+                _record_failure, origin, username, reason, user["id"] if user else None
+            )
+            raise Unauthorized("Invalid credentials")
         assert user is not None
-        result = await rt.passwords.verify(user["password_hash"], password)
-    else:
-        await rt.passwords.dummy_verify(password)
-        result = None
-    if result is None or not result.ok:
-        await rt.limiter.add("login_ip", ip)
-        await rt.limiter.add("login_user", username)
-        reason = "bad password" if usable else "unknown or unusable account"
-        await rt.db.write(_record_failure, origin, username, reason, user["id"] if user else None)
-        raise Unauthorized("Invalid credentials")
+        second_factor = user["is_approved"] and user["totp_enabled"]
+        if second_factor and not await check_second_factor(rt, origin, user, otp):
+            await throttle.failed("login_ip", ip)
+            if "login_user" in held:
+                await throttle.failed("login_user", username)
+            held.clear()
+            raise Unauthorized("Invalid two-factor code", code="OTP_INVALID")
+    finally:
+        for bucket in held:
+            await throttle.release(bucket, ip if bucket == "login_ip" else username)
     assert user is not None
+    await throttle.forgive("login_user", username)
     if not user["is_approved"]:
         raise Forbidden("Access request pending admin approval", code="PENDING_APPROVAL")
     new_hash = await rt.passwords.hash(password) if result.needs_upgrade else None
     ttl = rt.settings.session_ttl_hours * 3600
     token = await rt.db.write(_record_success, user, origin, ttl, new_hash)
-    await rt.limiter.reset("login_user", username)
     return LoginResult(public_user(user), token)
 
 

@@ -29,6 +29,7 @@ from mission_control.integrations.google import (
 from mission_control.responses import json_response
 from mission_control.runtime import Runtime
 from mission_control.security.identity import public_user
+from mission_control.security.login_throttle import LoginThrottle
 from mission_control.security.rbac import AdminActor, ViewerActor, current_actor
 
 router = APIRouter(tags=["google"])
@@ -61,31 +62,39 @@ async def google_login(request: Request, rt: RuntimeDep) -> Response:
     if not credential:
         raise BadRequest("Google credential is required")
     origin = current_actor(request)
-    wait = await rt.limiter.peek("login_ip", origin.ip)
+    throttle = LoginThrottle(rt.limiter)
+    wait = await throttle.admit("login_ip", origin.ip)
     if wait:
         await rt.security.report("rate_limit_hit", origin.ip, detail={"bucket": "login_ip"})
         raise TooManyRequests(wait)
+    failed = False
     try:
-        identity = await google_verifier(request, rt).verify(credential)
-    except GoogleTokenError as exc:
-        await rt.limiter.add("login_ip", origin.ip)
-        await rt.db.write(service.record_google_failure, origin, exc.reason)
-        raise Unauthorized("Invalid Google credential") from None
-    except GoogleKeysUnavailable as exc:
-        await rt.db.write(service.record_google_failure, origin, exc.reason)
-        raise ServiceUnavailable(
-            "Google sign-in is unavailable right now; try again shortly",
-            code="GOOGLE_UNAVAILABLE",
-        ) from None
-    ttl = rt.settings.session_ttl_hours * 3600
-    outcome = await rt.db.write(service.resolve_google_login, identity, origin, ttl)
-    if outcome.kind == "pending":
-        raise Forbidden("Access request pending admin approval", code="PENDING_APPROVAL")
-    if outcome.kind == "rejected":
-        raise Forbidden("Access request was rejected", code="ACCESS_REJECTED")
-    if outcome.kind == "disabled":
-        await rt.limiter.add("login_ip", origin.ip)
-        raise Unauthorized("Invalid credentials")
+        try:
+            identity = await google_verifier(request, rt).verify(credential)
+        except GoogleTokenError as exc:
+            failed = True
+            await rt.db.write(service.record_google_failure, origin, exc.reason)
+            raise Unauthorized("Invalid Google credential") from None
+        except GoogleKeysUnavailable as exc:
+            await rt.db.write(service.record_google_failure, origin, exc.reason)
+            raise ServiceUnavailable(
+                "Google sign-in is unavailable right now; try again shortly",
+                code="GOOGLE_UNAVAILABLE",
+            ) from None
+        ttl = rt.settings.session_ttl_hours * 3600
+        outcome = await rt.db.write(service.resolve_google_login, identity, origin, ttl)
+        if outcome.kind == "pending":
+            raise Forbidden("Access request pending admin approval", code="PENDING_APPROVAL")
+        if outcome.kind == "rejected":
+            raise Forbidden("Access request was rejected", code="ACCESS_REJECTED")
+        if outcome.kind == "disabled":
+            failed = True
+            raise Unauthorized("Invalid credentials")
+    finally:
+        if failed:
+            await throttle.failed("login_ip", origin.ip)
+        else:
+            await throttle.release("login_ip", origin.ip)
     assert outcome.user is not None and outcome.token is not None
     response = json_response({"user": public_user(outcome.user)})
     set_session_cookie(response, rt.settings, outcome.token)

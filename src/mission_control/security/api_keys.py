@@ -131,6 +131,8 @@ def _personal_actor(conn: Connection, key: str, now: int) -> Actor | None:
     )
     if row is None or row["revoked_at"] is not None or row["disabled_at"] is not None:
         return None
+    if not row["is_approved"]:
+        return None
     if row["expires_at"] is not None and row["expires_at"] <= now:
         return None
     # Never more than the owner has now, even if the owner was demoted after creating it.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -43,12 +44,22 @@ class LimiterStore(Protocol):
 
     async def reset(self, key: str) -> None: ...
 
+    async def unhit(self, key: str) -> None:
+        """Take back the latest event counted under `key` (an attempt that did not count)."""
+
+    async def lock(self, key: str, seconds: float, now: float) -> None:
+        """Refuse `key` for `seconds` from `now`, whatever its window says."""
+
+    async def locked(self, key: str, now: float) -> float:
+        """Seconds left on the lock of `key` (0: not locked)."""
+
 
 class MemoryStore:
     """Per-process sliding-window log; good for one instance."""
 
     def __init__(self, max_keys: int = 100_000) -> None:
         self._events: dict[str, deque[float]] = {}
+        self._locks: dict[str, float] = {}
         self._max_keys = max_keys
 
     def _window(self, key: str, limit: Limit, now: float) -> deque[float]:
@@ -91,13 +102,37 @@ class MemoryStore:
     async def reset(self, key: str) -> None:
         self._events.pop(key, None)
 
+    async def unhit(self, key: str) -> None:
+        events = self._events.get(key)
+        if events:
+            events.pop()
+
+    async def lock(self, key: str, seconds: float, now: float) -> None:
+        if len(self._locks) >= self._max_keys:
+            self._locks = {k: v for k, v in self._locks.items() if v > now}
+        self._locks[key] = now + seconds
+
+    async def locked(self, key: str, now: float) -> float:
+        until = self._locks.get(key, 0.0)
+        if until <= now:
+            self._locks.pop(key, None)
+            return 0.0
+        return until - now
+
 
 class RateLimiter:
     """Named buckets over a store; `relaxed` turns the non-critical ones off."""
 
-    def __init__(self, store: LimiterStore, *, relaxed: bool = False) -> None:
+    def __init__(
+        self,
+        store: LimiterStore,
+        *,
+        relaxed: bool = False,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self.store = store
         self.relaxed = relaxed
+        self.clock = clock
 
     def _skip(self, bucket: str) -> bool:
         return self.relaxed and bucket not in CRITICAL_BUCKETS
@@ -106,17 +141,27 @@ class RateLimiter:
         """0 when allowed, else whole seconds to wait (for `Retry-After`)."""
         if self._skip(bucket):
             return 0
-        wait = await self.store.hit(f"{bucket}:{key}", LIMITS[bucket], time.time())
+        wait = await self.store.hit(f"{bucket}:{key}", LIMITS[bucket], self.clock())
         return math.ceil(wait) if wait else 0
 
     async def peek(self, bucket: str, key: str) -> int:
         if self._skip(bucket):
             return 0
-        wait = await self.store.peek(f"{bucket}:{key}", LIMITS[bucket], time.time())
+        wait = await self.store.peek(f"{bucket}:{key}", LIMITS[bucket], self.clock())
         return math.ceil(wait) if wait else 0
 
     async def add(self, bucket: str, key: str) -> int:
-        return await self.store.add(f"{bucket}:{key}", LIMITS[bucket], time.time())
+        return await self.store.add(f"{bucket}:{key}", LIMITS[bucket], self.clock())
 
     async def reset(self, bucket: str, key: str) -> None:
         await self.store.reset(f"{bucket}:{key}")
+
+    async def unhit(self, bucket: str, key: str) -> None:
+        await self.store.unhit(f"{bucket}:{key}")
+
+    async def lock(self, bucket: str, key: str, seconds: float) -> None:
+        await self.store.lock(f"{bucket}:{key}", seconds, self.clock())
+
+    async def locked(self, bucket: str, key: str) -> int:
+        wait = await self.store.locked(f"{bucket}:{key}", self.clock())
+        return math.ceil(wait) if wait else 0

@@ -105,6 +105,8 @@ def find_session(
     )
     if row is None or row["expires_at"] <= now or row["disabled_at"] is not None:
         return None
+    if not row["is_approved"]:  # access withdrawn: the session no longer speaks for anyone
+        return None
     if idle_seconds and now - row["last_seen_at"] > idle_seconds:
         return None
     return dict(row)
