@@ -1,4 +1,10 @@
-"""The background sender: drains the outbox into deliveries and sends due ones, bounded."""
+"""The background sender: drains the outbox into deliveries and sends due ones, bounded.
+
+It runs on the API process's event loop: a request never waits for a delivery, but while
+a large backlog drains the sends take CPU time from request handling on a busy machine
+(bench/webhook_delivery.py measures it). Running the worker in its own process is the next
+step if that matters more than one process to deploy.
+"""
 
 from __future__ import annotations
 
