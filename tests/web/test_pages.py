@@ -174,11 +174,16 @@ async def test_pages_whose_api_has_not_landed_say_so(
 async def test_pages_render_their_own_template_once_their_api_is_served(
     harness: AppHarness, admin: httpx.AsyncClient
 ) -> None:
-    extra = {spec.needs for spec in PAGES if spec.needs} | {"/api/integrations", "/api/auth/2fa"}
+    extra = {spec.needs for spec in PAGES if spec.needs} | {
+        "/api/integrations",
+        "/api/auth/2fa",
+        "/api/search",
+    }
     harness.app.state.web_api_paths = frozenset(extra)
     for spec in PAGES:
         response = await admin.get(spec.path)
         assert response.status_code == 200, spec.path
+        assert 'id="search-input"' in response.text
         assert "Not available on this server yet" not in response.text, spec.path
         assert f'src="/static/js/pages/{spec.script}"' in response.text
         problems, _ = inline_problems(response.text)
