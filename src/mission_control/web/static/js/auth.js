@@ -39,6 +39,9 @@
     if (result.status === 401 && result.data.error === "Invalid credentials") {
       return "Invalid username or password.";
     }
+    if (result.data.code === "OTP_INVALID") {
+      return "That two-factor code is wrong or was already used.";
+    }
     if (result.data.code === "PENDING_APPROVAL") {
       return "Your access request is waiting for an administrator's approval. You can sign in once it is approved.";
     }
