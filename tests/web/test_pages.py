@@ -217,3 +217,11 @@ async def test_login_page_offers_google_only_when_configured(
         )
         problems, _ = inline_problems(page.text)
         assert problems == []
+
+
+async def test_the_server_knows_which_apis_it_serves(harness: AppHarness) -> None:
+    from mission_control.web.pages import serves
+
+    assert serves(harness.app, "/api/tasks")
+    assert serves(harness.app, "/api/auth/login")
+    assert not serves(harness.app, "/api/no-such-thing")
