@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import time
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 
@@ -32,6 +33,11 @@ def column(page: Page, status: str) -> Locator:
 
 def card(page: Page, title: str) -> Locator:
     return page.locator(".task-card", has_text=title)
+
+
+def tag() -> str:
+    """A short unique suffix: tests share one server, and titles show in the screenshots."""
+    return uuid.uuid4().hex[:4]
 
 
 def settle(page: Page) -> None:
@@ -227,7 +233,7 @@ def test_creating_and_moving_a_task_on_the_board(site: Site, visitor: Visitor) -
     expect(page.locator("#t-title")).to_be_focused()
     page.click("#task-save")
     expect(dialog.locator(".field-error:not([hidden])")).to_have_text("A title is required.")
-    title = f"Ship the board {time.time_ns()}"
+    title = f"Ship the board ({tag()})"
     page.fill("#t-title", title)
     page.select_option("#t-priority", "high")
     page.click("#task-save")
@@ -248,7 +254,7 @@ def test_creating_and_moving_a_task_on_the_board(site: Site, visitor: Visitor) -
 
 
 def test_the_review_gate_refusal_is_shown_not_swallowed(site: Site, visitor: Visitor) -> None:
-    title = f"Needs aegis {time.time_ns()}"
+    title = f"Publish the release notes ({tag()})"
     site.task(title, status="review")
     visitor.login(site.user("operator"))
     page = visitor.page()
@@ -276,7 +282,7 @@ def test_task_detail_threads_comments_with_mention_autocomplete(
     site: Site, visitor: Visitor
 ) -> None:
     mentioned = site.user("viewer", prefix="mira")
-    title = f"Discuss {time.time_ns()}"
+    title = f"Plan the rollout ({tag()})"
     site.task(title)
     visitor.login(site.user("operator"))
     page = visitor.page()
@@ -318,7 +324,7 @@ def test_live_activity_arrives_without_reload(site: Site, visitor: Visitor) -> N
     if page.locator("body").get_attribute("data-events") == "":
         pytest.skip("this server does not serve /api/events yet")
     expect(page.locator("#live-status")).to_have_text("Live")
-    title = f"Arrives live {time.time_ns()}"
+    title = f"Triage the overnight alerts ({tag()})"
     page.evaluate("window.__marker = 'same document'")
     site.task(title)
     expect(page.locator("#activity-list")).to_contain_text(title, timeout=10_000)
@@ -650,7 +656,7 @@ def test_two_factor_enrolment_and_the_login_step(site: Site, visitor: Visitor) -
 
 
 def test_search_box_finds_a_task(site: Site, visitor: Visitor) -> None:
-    title = f"Searchable quokka {time.time_ns()}"
+    title = f"Audit the quokka exporter ({tag()})"
     task = site.task(title)
     visitor.login(site.user("viewer"))
     page = visitor.page()

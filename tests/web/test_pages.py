@@ -225,3 +225,24 @@ async def test_the_server_knows_which_apis_it_serves(harness: AppHarness) -> Non
     assert serves(harness.app, "/api/tasks")
     assert serves(harness.app, "/api/auth/login")
     assert not serves(harness.app, "/api/no-such-thing")
+
+
+async def test_audit_export_is_for_admins_and_is_itself_audited(
+    harness: AppHarness, admin: httpx.AsyncClient, operator: httpx.AsyncClient
+) -> None:
+    anonymous = await harness.client.get("/audit/export")
+    assert anonymous.status_code == 303 and anonymous.headers["location"].startswith("/login")
+    refused = await operator.get("/audit/export")
+    assert refused.status_code == 403
+    assert refused.json() == {"error": "Requires admin role or higher"}
+    bad = await admin.get("/audit/export", params={"format": "xml"})
+    assert bad.status_code == 400
+    export = await admin.get("/audit/export", params={"format": "json", "action": "login"})
+    assert export.status_code == 200
+    assert export.headers["content-disposition"].startswith('attachment; filename="audit-')
+    rows = export.json()
+    assert rows and {r["action"] for r in rows} == {"login"}
+    trail = (await admin.get("/api/audit", params={"action": "data_export"})).json()
+    assert trail["total"] == 1
+    detail = trail["events"][0]["detail"]
+    assert detail["format"] == "json" and detail["count"] == len(rows)
