@@ -39,7 +39,10 @@ STARTUP_TIMEOUT = 120.0
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 try:
-    from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+    from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+
+    # A busy 2-core machine can be slow to answer; assertions still wait for the state.
+    expect.set_options(timeout=10_000)
 except ImportError:  # pragma: no cover - the test extra installs it
     sync_playwright = None  # type: ignore[assignment]
 

@@ -240,6 +240,7 @@ def test_creating_and_moving_a_task_on_the_board(site: Site, visitor: Visitor) -
     expect(dialog).to_be_hidden()
     new_card = column(page, "inbox").locator(".task-card", has_text=title)
     expect(new_card).to_be_visible()
+    settle(page)  # the live refresh after the create re-renders the board; drag after it
 
     new_card.drag_to(column(page, "in_progress").locator(".column-body"))
     moved = column(page, "in_progress").locator(".task-card", has_text=title)
@@ -261,6 +262,7 @@ def test_the_review_gate_refusal_is_shown_not_swallowed(site: Site, visitor: Vis
     page.goto("/tasks")
     source = column(page, "review").locator(".task-card", has_text=title)
     expect(source).to_be_visible()
+    settle(page)
     source.drag_to(column(page, "done").locator(".column-body"))
     error = column(page, "done").locator(".column-error")
     expect(error).to_contain_text("Aegis approval is required to move task to done.")
