@@ -66,7 +66,9 @@ def _audit_export(conn: Connection, actor: Actor, fmt: str, timeframe: str, coun
 
 async def _export(rt: Runtime, actor: Actor, since: int | None, timeframe: str, fmt: str) -> Any:
     await _heavy_limit(rt, actor)
-    records, summary, truncated = await rt.db.read_heavy(stats.export_rows, actor.workspace_id, since)
+    records, summary, truncated = await rt.db.read_heavy(
+        stats.export_rows, actor.workspace_id, since
+    )
     await rt.db.write(_audit_export, actor, fmt, timeframe, len(records))
     headers = {"X-MC-Truncated": "true"} if truncated else None
     if fmt == "csv":
