@@ -22,6 +22,7 @@ from mission_control.security.hosts import HostAllowlistMiddleware
 from mission_control.security.network import parse_networks
 from mission_control.security.request_id import RequestIdMiddleware
 from mission_control.settings import Settings, load_settings
+from mission_control.two_factor.enforcement import AdminTwoFactorMiddleware
 from mission_control.web.routes import static_files
 
 API_DESCRIPTION = (
@@ -64,9 +65,11 @@ def create_app(settings: Settings | None = None, *, migrate: bool = True) -> Fas
 
     # Starlette runs the middleware added last first; read this list bottom-up for the order
     # a request sees: request id → security headers → error boundary → client IP → host
-    # allowlist → CSRF → gate → body limit. Headers sit outside the host check and the error
-    # boundary so even a refused host or an unexpected 500 gets them.
+    # allowlist → CSRF → gate → (admin 2FA enrolment) → body limit. Headers sit outside the
+    # host check and the error boundary so even a refused host or an unexpected 500 gets them.
     app.add_middleware(BodyLimitMiddleware)
+    if settings.require_2fa_for_admins:
+        app.add_middleware(AdminTwoFactorMiddleware)  # needs the actor: runs after the gate
     app.add_middleware(AuthGateMiddleware, runtime=runtime)
     app.add_middleware(CSRFMiddleware, sink=runtime.security)
     app.add_middleware(

@@ -13,6 +13,7 @@ from sqlalchemy.engine import Connection
 
 from mission_control.cli_audit import audit_app
 from mission_control.cli_context import cli_env, console, err
+from mission_control.cli_identity import register as register_identity_commands
 from mission_control.cli_users import users_app
 from mission_control.security.actor import Actor
 from mission_control.settings import ConfigError, load_settings
@@ -22,6 +23,7 @@ db_app = typer.Typer(help="Database commands.", no_args_is_help=True)
 keys_app = typer.Typer(help="The global API key.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
+register_identity_commands(users_app)
 app.add_typer(keys_app, name="keys")
 app.add_typer(audit_app, name="audit")
 

@@ -346,3 +346,31 @@ async def test_missing_or_wrong_body(google: AppHarness) -> None:
         assert response.json() == {"error": "Google credential is required"}
     raw = await client.post("/api/auth/google", content=b"{nope")
     assert raw.status_code == 400 and raw.json() == {"error": "Invalid request body"}
+
+
+async def test_cli_approves_a_request(
+    google: AppHarness, mint: Minter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from mission_control.cli import app as cli_app
+
+    client = google.new_client()
+    await client.post("/api/auth/google", json={"credential": mint()})
+    [request] = _requests(google)
+    settings = google.rt.settings
+    monkeypatch.setenv("MC_DATABASE_URL", settings.database_url_resolved)
+    monkeypatch.setenv("MISSION_CONTROL_DATA_DIR", str(settings.data_dir))
+    bad_role = CliRunner().invoke(cli_app, ["users", "approve", str(request["id"]), "--role", "x"])
+    assert bad_role.exit_code == 2
+    result = CliRunner().invoke(
+        cli_app, ["users", "approve", str(request["id"]), "--role", "operator"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "jane.doe" in result.output
+    login = await client.post("/api/auth/google", json={"credential": mint()})
+    assert login.status_code == 200 and login.json()["user"]["role"] == "operator"
+    [row] = _audit(google, "access_request_approved")
+    assert row["actor"] == "cli"
+    again = CliRunner().invoke(cli_app, ["users", "approve", str(request["id"])])
+    assert again.exit_code == 1

@@ -66,13 +66,14 @@ async def setup(request: Request, rt: RuntimeDep) -> Response:
 
 @router.post("/api/auth/login", response_model=UserEnvelope, summary="Log in (public)")
 async def login(request: Request, rt: RuntimeDep) -> Response:
-    """`{username, password}` → the user and a session cookie. 401 on bad credentials,
-    429 when rate limited."""
+    """`{username, password, otp?}` → the user and a session cookie. 401 on bad credentials
+    (`OTP_REQUIRED` when two-factor login is on and no code was given), 429 when rate limited."""
     data = await json_object(request, missing_message="Username and password are required")
     username, password = str_field(data, "username"), str_field(data, "password")
     if not username or not password:
         raise BadRequest("Username and password are required")
-    result = await service.login(rt, _origin(request), username, password)
+    otp = str_field(data, "otp")
+    result = await service.login(rt, _origin(request), username, password, otp)
     response = json_response({"user": result.user})
     set_session_cookie(response, rt.settings, result.token)
     return response

@@ -18,6 +18,7 @@ from mission_control.security.login_throttle import LoginThrottle
 from mission_control.security.passwords import PasswordPolicyError, check_length, check_policy
 from mission_control.security.security_events import record_security_event
 from mission_control.security.sessions import create_session, delete_session, revoke_user_sessions
+from mission_control.two_factor.login import check_second_factor
 from mission_control.users.service import (
     count_users,
     find_by_id,
@@ -136,8 +137,11 @@ async def _refused(rt: Runtime, ip: str, bucket: str, wait: int) -> TooManyReque
     return TooManyRequests(wait)
 
 
-async def login(rt: Runtime, origin: Actor, username_raw: str, password: str) -> LoginResult:
-    """Check a password login under the login limits of security.md 5b.
+async def login(
+    rt: Runtime, origin: Actor, username_raw: str, password: str, otp: str | None = None
+) -> LoginResult:
+    """Check a password login (and its two-factor code) under the login limits of
+    security.md 5b. A wrong two-factor code counts as a failed attempt.
 
     An IP that signed in as this user recently skips the username's throttle, so a flood
     of guesses against a name cannot lock its owner out of their usual places.
@@ -185,6 +189,14 @@ async def login(rt: Runtime, origin: Actor, username_raw: str, password: str) ->
                 _record_failure, origin, username, reason, user["id"] if user else None
             )
             raise Unauthorized("Invalid credentials")
+        assert user is not None
+        second_factor = user["is_approved"] and user["totp_enabled"]
+        if second_factor and not await check_second_factor(rt, origin, user, otp):
+            await throttle.failed("login_ip", ip)
+            if "login_user" in held:
+                await throttle.failed("login_user", username)
+            held.clear()
+            raise Unauthorized("Invalid two-factor code", code="OTP_INVALID")
     finally:
         for bucket in held:
             await throttle.release(bucket, ip if bucket == "login_ip" else username)

@@ -1,0 +1,1 @@
+"""The 1Password CLI (`op`): run without a shell, bounded in time and output."""

@@ -1,0 +1,1 @@
+"""Integration secrets (provider API keys, tokens): where each comes from, stored encrypted."""

@@ -1,0 +1,1 @@
+"""Two-factor login (TOTP) with one-time recovery codes."""
