@@ -125,6 +125,13 @@ class ServerProcess:
             process.kill()
             process.wait(timeout=10)
 
+    def kill(self) -> None:
+        """SIGKILL, as a crashed host would end it: no shutdown, no draining."""
+        process = self._process
+        if process is not None and process.poll() is None:
+            process.kill()
+            process.wait(timeout=10)
+
     def client(self, **kwargs: object) -> httpx.AsyncClient:
         return httpx.AsyncClient(base_url=self.base_url, timeout=30.0, **kwargs)  # type: ignore[arg-type]
 

@@ -11,8 +11,15 @@ CAPS = {
     "notifications": 500,
     "search": 100,
     "audit": 10000,
+    "workflows": 500,
+    "pipelines": 500,
+    "pipeline_runs": 200,
+    "token_usage": 10000,
+    "logs": 200,
 }
 DEFAULT_LIMIT = 50
+# Past every row there is only an empty page; a bigger number would overflow the driver.
+MAX_OFFSET = 2**31 - 1
 
 
 def clamp_limit(raw: str | int | None, cap: int, default: int = DEFAULT_LIMIT) -> int:
@@ -32,7 +39,7 @@ def clamp_offset(raw: str | int | None) -> int:
         value = int(raw)
     except (TypeError, ValueError):
         raise BadRequest("offset must be an integer") from None
-    return max(0, value)
+    return max(0, min(MAX_OFFSET, value))
 
 
 def page_number(limit: int, offset: int) -> int:

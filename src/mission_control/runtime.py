@@ -2,16 +2,28 @@
 
 from __future__ import annotations
 
+import logging
 import time
+
+import redis.asyncio as aioredis
+from redis.exceptions import RedisError
 
 from mission_control.db.engine import Database
 from mission_control.events.bus import EventBus
+from mission_control.events.redis_wake import RedisWake, redis_client
+from mission_control.integrations.openclaw.pool import GatewayPool
 from mission_control.jobs.scheduler import Scheduler
+from mission_control.logs.writer import FileLog
+from mission_control.pipelines.watcher import PipelineWatcher
 from mission_control.security.identity import IdentityResolver
 from mission_control.security.passwords import Passwords
 from mission_control.security.ratelimit import MemoryStore, RateLimiter
+from mission_control.security.ratelimit_redis import FallbackStore, RedisStore
 from mission_control.security.security_events import SecuritySink
 from mission_control.settings import Settings
+from mission_control.webhooks.worker import WebhookWorker
+
+log = logging.getLogger("mission_control")
 
 
 class Runtime:
@@ -27,18 +39,64 @@ class Runtime:
             parallelism=settings.argon2_parallelism,
             concurrency=settings.hash_concurrency,
         )
-        self.limiter = RateLimiter(MemoryStore(), relaxed=settings.rate_limits_relaxed)
         self.bus = EventBus(self.db)
+        self.redis: aioredis.Redis | None = None
+        self.redis_wake: RedisWake | None = None
+        self.limiter_store: FallbackStore | None = None
+        if settings.redis_url:
+            if not settings.is_sqlite and not settings.secret_key:
+                log.warning(
+                    "MC_SECRET_KEY is not set: secrets this instance encrypts cannot be read "
+                    "by the others sharing the database"
+                )
+            self.redis = redis_client(settings.redis_url)
+            self.limiter_store = FallbackStore(
+                RedisStore(self.redis, prefix=settings.redis_prefix + "rl:")
+            )
+            self.redis_wake = RedisWake(
+                self.redis, self.bus, channel=settings.redis_prefix + "events:wake"
+            )
+        self.limiter = RateLimiter(
+            self.limiter_store or MemoryStore(), relaxed=settings.rate_limits_relaxed
+        )
         self.security = SecuritySink(self.db.write)
         self.identity = IdentityResolver(self)
         self.scheduler = Scheduler(self)
+        self.pipelines = PipelineWatcher(self)
+        self.file_log = FileLog(settings.data_dir, settings.log_level)
+        self.gateways = GatewayPool(settings)
+        self.webhooks = WebhookWorker(self.db, settings)
 
     async def start(self) -> None:
+        self.file_log.attach()
         await self.bus.start()
+        if self.redis_wake is not None:
+            await self.redis_wake.start()
+            self.db.on_commit(self.redis_wake.notify)
+        await self.webhooks.start(self.bus)
         await self.scheduler.start(loop=self.settings.scheduler_enabled)
+        await self.pipelines.catch_up()
+
+    async def redis_status(self) -> str:
+        """`ok`, `down`, or `off` when no Redis is configured."""
+        if self.redis is None:
+            return "off"
+        try:
+            await self.redis.ping()
+        except (RedisError, OSError):
+            return "down"
+        return "ok"
 
     async def stop(self) -> None:
         await self.scheduler.stop()
+        await self.gateways.close()
         await self.identity.drain()
+        if self.redis_wake is not None:
+            await self.redis_wake.stop()
+        await self.webhooks.stop()
         await self.bus.stop()
+        await self.pipelines.drain()
+        if self.redis is not None:
+            await self.redis.aclose()
         self.db.dispose()
+        self.file_log.detach()

@@ -247,6 +247,25 @@ class Settings(BaseSettings):
     openclaw_gateway_token: str = Field(
         "", validation_alias=_alias("OPENCLAW_GATEWAY_TOKEN"), description="Gateway auth token."
     )
+    openclaw_allow_insecure: bool = Field(
+        False,
+        validation_alias=_alias("MC_OPENCLAW_ALLOW_INSECURE"),
+        description="Allow plain ws:// to a gateway on another host (token sent in clear).",
+    )
+    openclaw_challenge_timeout: float = Field(
+        15.0,
+        ge=0.1,
+        le=120,
+        validation_alias=_alias("MC_OPENCLAW_CHALLENGE_TIMEOUT"),
+        description="Seconds to wait for the gateway's connect.challenge.",
+    )
+    openclaw_request_timeout: float = Field(
+        30.0,
+        ge=0.1,
+        le=300,
+        validation_alias=_alias("MC_OPENCLAW_REQUEST_TIMEOUT"),
+        description="Seconds to wait for the answer to one gateway request.",
+    )
     argon2_memory_kib: int = Field(
         19456,
         ge=8192,
@@ -270,6 +289,12 @@ class Settings(BaseSettings):
         True,
         validation_alias=_alias("MC_SCHEDULER_ENABLED"),
         description="Run the background job scheduler in this process.",
+    )
+
+    redis_prefix: str = Field(
+        "mc:",
+        validation_alias=_alias("MC_REDIS_PREFIX"),
+        description="Prefix of every Redis key and channel (to share one Redis between installs).",
     )
 
     @model_validator(mode="before")
@@ -321,6 +346,24 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'mission-control.db').resolve()}"
+
+    @property
+    def openclaw_url(self) -> str:
+        """The environment's gateway: OPENCLAW_GATEWAY_URL, else ws://HOST:PORT."""
+        if self.openclaw_gateway_url.strip():
+            return self.openclaw_gateway_url.strip()
+        host = self.openclaw_gateway_host.strip() or "127.0.0.1"
+        host = f"[{host}]" if ":" in host and not host.startswith("[") else host
+        return f"ws://{host}:{self.openclaw_gateway_port}"
+
+    @property
+    def openclaw_configured(self) -> bool:
+        """A gateway is configured in the environment: a URL or token, or a host or port."""
+        if self.openclaw_gateway_url.strip() or self.openclaw_gateway_token:
+            return True
+        host_set = "openclaw_gateway_host" in self.model_fields_set
+        port_set = "openclaw_gateway_port" in self.model_fields_set
+        return (host_set and bool(self.openclaw_gateway_host.strip())) or port_set
 
     @property
     def is_sqlite(self) -> bool:
@@ -377,6 +420,11 @@ class Settings(BaseSettings):
             )
         if self.secret_key and len(self.secret_key) < 32:
             raise ConfigError("MC_SECRET_KEY is shorter than 32 characters.")
+        if self.redis_url and not self.is_sqlite and not self.secret_key:
+            raise ConfigError(
+                "MC_SECRET_KEY is not set: instances sharing a database must all encrypt "
+                "secrets with the same key (a generated key file is one instance's alone)."
+            )
 
 
 def _flag(raw: str, *, default: bool) -> bool:

@@ -74,7 +74,7 @@ def make_task(harness: AppHarness) -> MakeTask:
     return make
 
 
-def _mint_key(
+def mint_key(
     conn: Connection, agent_id: int, workspace_id: int, scopes: list[str], expires_at: int | None
 ) -> tuple[int, str]:
     row, key = create_agent_key(
@@ -101,7 +101,7 @@ def key_client(harness: AppHarness) -> KeyClient:
         **headers: str,
     ) -> tuple[httpx.AsyncClient, int]:
         key_id, key = await harness.rt.db.write(
-            _mint_key,
+            mint_key,
             agent["id"],
             agent.get("workspace_id", 1),
             scopes if scopes is not None else ["operator", "agent:self"],

@@ -37,6 +37,8 @@ async def test_scan_route_answers_every_item(harness: AppHarness, admin: httpx.A
         "audit_retention",
         "debug",
         "trusted_proxies",
+        "gateway_transport",
+        "gateway_origin",
     ]
     for item in body["items"]:
         assert set(item) == {"id", "title", "status", "detail", "fix"}

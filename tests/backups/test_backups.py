@@ -162,7 +162,9 @@ async def test_backup_under_concurrent_writes_restores_consistently(
     service.restore(target, folder / made[-1]["name"])
     conn = sqlite3.connect(target)
     assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    sides = dict(conn.execute("SELECT side, count(*) FROM ledger GROUP BY side").fetchall())
     conn.close()
+    assert sides["debit"] == sides["credit"] > 0
 
 
 def _cli_env(h: AppHarness) -> dict[str, str]:

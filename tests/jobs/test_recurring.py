@@ -104,3 +104,36 @@ async def test_two_instances_never_duplicate_a_slot(
             assert sum(counts) == 1
         slots = [c["metadata"]["recurrence_slot"] for c in await _copies(h1, parent)]
         assert slots == [start + 300, start + 600, start + 900]
+
+
+async def test_task_api_refuses_a_cron_that_does_not_parse(operator: Any) -> None:
+    for recurrence in (
+        {"cron_expr": "61 * * * *"},
+        {"cron_expr": "0 9 * *"},
+        {"cron_expr": "0 9 * * * *"},
+        {"cron_expr": "every day"},
+        {"cron_expr": "0 9 * * 1", "timezone": "Mars/Olympus"},
+        {"cron_expr": "0 9 * * 1", "enabled": "yes"},
+        "0 9 * * 1",
+    ):
+        resp = await operator.post(
+            "/api/tasks", json={"title": "Standup", "metadata": {"recurrence": recurrence}}
+        )
+        assert resp.status_code == 400, recurrence
+        assert "recurrence" in str(resp.json()["details"])
+    assert (await operator.get("/api/tasks")).json()["tasks"] == []
+    ok = await operator.post(
+        "/api/tasks",
+        json={
+            "title": "Standup",
+            "metadata": {"recurrence": {"cron_expr": "30 9 1 */2 *", "timezone": "Asia/Tokyo"}},
+        },
+    )
+    assert ok.status_code == 201, ok.text
+    task_id = ok.json()["task"]["id"]
+    bad = await operator.put(
+        f"/api/tasks/{task_id}", json={"metadata": {"recurrence": {"cron_expr": "x y z"}}}
+    )
+    assert bad.status_code == 400
+    kept = (await operator.get(f"/api/tasks/{task_id}")).json()["task"]["metadata"]
+    assert kept["recurrence"]["cron_expr"] == "30 9 1 */2 *"

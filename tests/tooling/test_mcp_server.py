@@ -58,14 +58,14 @@ async def mcp_session(url: str, key: str = TEST_API_KEY) -> AsyncIterator[Client
 
 
 def _payload(result: Any) -> Any:
-    assert not result.isError, result.content
-    if result.structuredContent is not None:
-        return result.structuredContent
+    assert not result.is_error, result.content
+    if result.structured_content is not None:
+        return result.structured_content
     return json.loads(result.content[0].text)
 
 
 def _error_text(result: Any) -> str:
-    assert result.isError
+    assert result.is_error
     return " ".join(getattr(block, "text", "") for block in result.content)
 
 
@@ -75,10 +75,10 @@ async def test_tools_are_listed_with_schemas(live_server: ServerProcess) -> None
     assert {t.name for t in tools} == EXPECTED_TOOLS
     for tool in tools:
         assert tool.description and len(tool.description) > 20, tool.name
-        assert tool.inputSchema["type"] == "object"
+        assert tool.input_schema["type"] == "object"
     create = next(t for t in tools if t.name == "create_task")
-    assert create.inputSchema["required"] == ["title"]
-    assert "description" in create.inputSchema["properties"]["priority"]
+    assert create.input_schema["required"] == ["title"]
+    assert "description" in create.input_schema["properties"]["priority"]
 
 
 async def test_every_tool_against_the_server(live_server: ServerProcess) -> None:
@@ -132,7 +132,7 @@ async def test_every_tool_against_the_server(live_server: ServerProcess) -> None
         missing = await call("get_task", {"task_id": 999999})
         assert "404" in _error_text(missing)
         unknown = await call("no_such_tool", {})
-        assert unknown.isError
+        assert unknown.is_error
         # The session still works after errors.
         assert _payload(await call("health", {}))["status"] == "ok"
 

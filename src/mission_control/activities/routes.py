@@ -6,6 +6,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from mission_control.activities import service
+from mission_control.activities.schemas import ActivityList, ActivityStats
 from mission_control.deps import RuntimeDep
 from mission_control.pagination import CAPS, clamp_limit, clamp_offset
 from mission_control.query import flag_param, int_param
@@ -17,7 +18,11 @@ router = APIRouter(tags=["activities"])
 MAX_STATS_HOURS = 720
 
 
-@router.get("/api/activities", summary="Activity feed or its stats (viewer)")
+@router.get(
+    "/api/activities",
+    response_model=ActivityList | ActivityStats,
+    summary="Activity feed or its stats (viewer)",
+)
 async def list_activities(request: Request, rt: RuntimeDep, actor: ViewerActor) -> Response:
     """The workspace's activities, newest first (viewer).
 

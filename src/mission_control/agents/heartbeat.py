@@ -13,7 +13,7 @@ from mission_control.db.rows import inserted_id
 from mission_control.db.tables import agents, connections, notifications, tasks, token_usage
 from mission_control.errors import ValidationFailed
 from mission_control.security.actor import Actor
-from mission_control.tokens.pricing import cost_usd
+from mission_control.tokens.service import price_usage
 
 WORK_ITEM_LIMIT = 20
 PRIORITY_ORDER = sa.case(
@@ -100,7 +100,7 @@ def record_usage(
                 task_id=task_id,
                 input_tokens=usage["input_tokens"],
                 output_tokens=usage["output_tokens"],
-                cost_usd=cost_usd(model, usage["input_tokens"], usage["output_tokens"]),
+                cost_usd=price_usage(conn, model, usage["input_tokens"], usage["output_tokens"]),
                 operation="heartbeat",
                 workspace_id=workspace_id,
                 created_at=now,

@@ -57,6 +57,8 @@ async def list_agents(
     Filters: `status`, `role`, `show_hidden=1`; `limit` 1..200 (default 50), `offset`. Viewer."""
     if status and status not in STATUSES:
         raise BadRequest(f"Invalid status. Expected one of: {', '.join(STATUSES)}")
+    if role and "\x00" in role:
+        raise BadRequest("Invalid role")
     page_limit = clamp_limit(limit, CAPS["agents"])
     page_offset = clamp_offset(offset)
     items, total = await rt.db.read(

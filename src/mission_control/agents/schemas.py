@@ -6,6 +6,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator
 
+from mission_control.bodies import ROW_ID_MAX, TextBody
+
 AgentStatus = Literal["offline", "idle", "busy", "sleeping", "error", "online"]
 RegisterRole = Literal["coder", "reviewer", "tester", "devops", "researcher", "assistant", "agent"]
 STATUSES: tuple[str, ...] = ("offline", "idle", "busy", "sleeping", "error", "online")
@@ -22,7 +24,7 @@ MAX_TEXT_BYTES = 512 * 1024
 MAX_EXPIRY_DAYS = 3650
 
 
-class _Lenient(BaseModel):
+class _Lenient(TextBody):
     # Existing agents send extra keys; they are ignored rather than refused.
     model_config = ConfigDict(extra="ignore")
 
@@ -67,12 +69,12 @@ class AgentRegister(_Lenient):
         return value
 
 
-class TokenUsageIn(BaseModel):
+class TokenUsageIn(TextBody):
     model_config = ConfigDict(extra="ignore", populate_by_name=True)
     model: str = Field(min_length=1, max_length=128)
     input_tokens: StrictInt = Field(alias="inputTokens", ge=0, le=10**12)
     output_tokens: StrictInt = Field(alias="outputTokens", ge=0, le=10**12)
-    task_id: StrictInt | None = Field(None, alias="taskId", ge=1)
+    task_id: StrictInt | None = Field(None, alias="taskId", ge=1, le=ROW_ID_MAX)
 
 
 class HeartbeatIn(_Lenient):
@@ -80,18 +82,18 @@ class HeartbeatIn(_Lenient):
     token_usage: TokenUsageIn | None = None
 
 
-class SoulIn(BaseModel):
+class SoulIn(TextBody):
     model_config = ConfigDict(extra="forbid")
     soul_content: str | None
 
 
-class MemoryIn(BaseModel):
+class MemoryIn(TextBody):
     model_config = ConfigDict(extra="forbid")
     working_memory: str
     append: bool = False
 
 
-class KeyCreate(BaseModel):
+class KeyCreate(TextBody):
     model_config = ConfigDict(extra="forbid")
     name: str | None = Field(None, min_length=1, max_length=100)
     scopes: list[str] | None = Field(None, min_length=1, max_length=20)
@@ -99,11 +101,11 @@ class KeyCreate(BaseModel):
     expires_at: StrictInt | None = Field(None, ge=0, le=2**53)
 
 
-class KeyRevoke(BaseModel):
-    key_id: int = Field(ge=1)
+class KeyRevoke(TextBody):
+    key_id: int = Field(ge=1, le=ROW_ID_MAX)
 
 
-class ConnectIn(BaseModel):
+class ConnectIn(TextBody):
     model_config = ConfigDict(extra="ignore")
     tool_name: str = Field(min_length=1, max_length=100)
     tool_version: str | None = Field(None, max_length=64)
@@ -112,7 +114,7 @@ class ConnectIn(BaseModel):
     metadata: dict[str, Any] | None = None
 
 
-class Disconnect(BaseModel):
+class Disconnect(TextBody):
     connection_id: str = Field(min_length=1, max_length=64)
 
 

@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from mission_control.activities.service import log_activity
 from mission_control.agents.access import ensure_own_agent
 from mission_control.agents.schemas import MAX_TEXT_BYTES
+from mission_control.bodies import ROW_ID_MAX
 from mission_control.db.rows import inserted_id
 from mission_control.db.tables import agents, tasks
 from mission_control.errors import BadRequest, Conflict, NotFound, PayloadTooLarge
@@ -70,13 +71,13 @@ def find_agent(conn: Connection, workspace_id: int, ref: str | int) -> dict[str,
     """The agent with id or name `ref` in the workspace; an id wins over a numeric name."""
     scope = agents.c.workspace_id == workspace_id
     text = str(ref).strip()
-    if text.isdigit() and len(text) < 12:
+    if text.isdigit() and len(text) < 12 and 0 < int(text) <= ROW_ID_MAX:
         row = conn.execute(sa.select(agents).where(scope, agents.c.id == int(text))).mappings()
         found = row.first()
         if found is not None:
             return dict(found)
-    if not text or len(text) > 100:
-        return None
+    if not text or len(text) > 100 or _CONTROL_RE.search(text):
+        return None  # names with control characters are refused, so none can match
     found = conn.execute(sa.select(agents).where(scope, agents.c.name == text)).mappings().first()
     return dict(found) if found is not None else None
 

@@ -10,7 +10,8 @@ from sqlalchemy.engine import Connection
 from starlette.responses import FileResponse, Response
 
 from mission_control.backups import service
-from mission_control.bodies import json_object
+from mission_control.backups.schemas import BackupCreated, BackupDeleted, BackupList, BackupName
+from mission_control.bodies import documented_body, json_object
 from mission_control.deps import RuntimeDep
 from mission_control.responses import json_response
 from mission_control.security.actor import Actor
@@ -25,7 +26,13 @@ def _audit(conn: Connection, actor: Actor, action: str, detail: dict[str, Any]) 
     audit(conn, actor, action, target_type="backup", target_id=detail.get("name"), detail=detail)
 
 
-@router.get("/api/backup", summary="List or download backups (admin)")
+@router.get(
+    "/api/backup",
+    summary="List or download backups (admin)",
+    responses={
+        200: {"model": BackupList, "content": {"application/vnd.sqlite3": {}}},
+    },
+)
 async def list_or_download(
     rt: RuntimeDep, actor: AdminActor, download: str | None = None
 ) -> Response:
@@ -43,7 +50,11 @@ async def list_or_download(
     return json_response({"backups": items, "total": len(items)})
 
 
-@router.post("/api/backup", summary="Create a backup (admin)")
+@router.post(
+    "/api/backup",
+    summary="Create a backup (admin)",
+    responses={200: {"model": BackupCreated}},
+)
 async def create(rt: RuntimeDep, actor: AdminActor) -> Response:
     """An online backup of the SQLite database into `<data>/backups/` (admin, audited
     `backup_create`); older backups beyond `general.backup_retention_count` are pruned."""
@@ -56,7 +67,12 @@ async def create(rt: RuntimeDep, actor: AdminActor) -> Response:
     return json_response({"success": True, "backup": made, "pruned": pruned})
 
 
-@router.delete("/api/backup", summary="Delete a backup (admin)")
+@router.delete(
+    "/api/backup",
+    summary="Delete a backup (admin)",
+    responses={200: {"model": BackupDeleted}},
+    openapi_extra=documented_body(BackupName),
+)
 async def delete(request: Request, rt: RuntimeDep, actor: AdminActor) -> Response:
     """`{name}` deletes that backup (admin, audited `backup_delete`); a name with a path
     or `..` → 400, unknown → 404."""

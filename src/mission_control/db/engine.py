@@ -10,6 +10,7 @@ PostgreSQL: every call runs in a worker thread on a pooled connection.
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import sqlite3
 import stat
@@ -23,11 +24,17 @@ import orjson
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
 from mission_control.errors import ServiceUnavailable
 
 T = TypeVar("T")
+log = logging.getLogger("mission_control.db")
+
+# Upper bounds of one call on PostgreSQL (the server's statement_timeout is 15 s).
+CALL_TIMEOUT_S = 20.0
+HEAVY_TIMEOUT_S = 60.0
 
 AfterCommit = Callable[[], None]
 
@@ -93,7 +100,17 @@ def _postgres_engine(url: str) -> Engine:
         max_overflow=10,
         pool_pre_ping=True,
         pool_timeout=10,
-        connect_args={"connect_timeout": 5, "options": "-c statement_timeout=15000"},
+        connect_args={
+            "connect_timeout": 5,
+            "options": "-c statement_timeout=15000 -c lock_timeout=10000",
+            # A server that vanishes mid-query (no FIN, no RST) is noticed within seconds,
+            # not after the kernel's two hours of keepalive.
+            "keepalives": 1,
+            "keepalives_idle": 5,
+            "keepalives_interval": 2,
+            "keepalives_count": 3,
+            "tcp_user_timeout": 15000,
+        },
         json_serializer=_json_serializer,
         json_deserializer=orjson.loads,
     )
@@ -134,7 +151,9 @@ class Database:
             with self.engine.begin() as conn:
                 result = fn(conn, *args, **kwargs)
                 published = bool(conn.info.pop("events_published", False))
-        except OperationalError as exc:
+        except _UNREACHABLE as exc:
+            if not _is_unreachable(exc):
+                raise
             raise _unavailable(exc) from exc
         if published:
             for callback in self._after_commit:
@@ -145,7 +164,9 @@ class Database:
         try:
             with self.read_engine.begin() as conn:
                 return fn(conn, *args, **kwargs)
-        except OperationalError as exc:
+        except _UNREACHABLE as exc:
+            if not _is_unreachable(exc):
+                raise
             raise _unavailable(exc) from exc
 
     # -- async entry points (routes, middleware) --
@@ -153,11 +174,13 @@ class Database:
         """A short read: inline on SQLite, in a thread on PostgreSQL."""
         if self.is_sqlite:
             return self.read_sync(fn, *args, **kwargs)
-        return await anyio.to_thread.run_sync(lambda: self.read_sync(fn, *args, **kwargs))
+        return await self._bounded(lambda: self.read_sync(fn, *args, **kwargs), CALL_TIMEOUT_S)
 
     async def read_heavy(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """A read that may scan many rows (search, export): always in a thread."""
-        return await anyio.to_thread.run_sync(lambda: self.read_sync(fn, *args, **kwargs))
+        if self.is_sqlite:
+            return await anyio.to_thread.run_sync(lambda: self.read_sync(fn, *args, **kwargs))
+        return await self._bounded(lambda: self.read_sync(fn, *args, **kwargs), HEAVY_TIMEOUT_S)
 
     async def write(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """One transaction around `fn`, committed before this returns."""
@@ -166,7 +189,18 @@ class Database:
             return await loop.run_in_executor(
                 self._writer, lambda: self.write_sync(fn, *args, **kwargs)
             )
-        return await anyio.to_thread.run_sync(lambda: self.write_sync(fn, *args, **kwargs))
+        return await self._bounded(lambda: self.write_sync(fn, *args, **kwargs), CALL_TIMEOUT_S)
+
+    async def _bounded(self, call: Callable[[], T], limit_s: float) -> T:
+        """PostgreSQL: answer 503 when a call outlives `limit_s`, even if the server stopped
+        answering without closing the connection (the driver has no client-side timeout, so
+        the thread is left to finish on its own; its outcome was never acknowledged)."""
+        try:
+            with anyio.fail_after(limit_s):
+                return await anyio.to_thread.run_sync(call, abandon_on_cancel=True)
+        except TimeoutError:
+            log.warning("database call exceeded %.0f s", limit_s)
+            raise ServiceUnavailable("Database unavailable") from None
 
     def dispose(self) -> None:
         if self._writer is not None:
@@ -176,6 +210,18 @@ class Database:
             self.read_engine.dispose()
 
 
-def _unavailable(exc: OperationalError) -> ServiceUnavailable:
+# What a database that is down, restarting or out of reach raises: the driver's
+# connection errors, a connection that died in use, or no pooled connection in time.
+_UNREACHABLE = (OperationalError, InterfaceError, DBAPIError, PoolTimeoutError)
+
+
+def _is_unreachable(exc: Exception) -> bool:
+    if isinstance(exc, OperationalError | InterfaceError | PoolTimeoutError):
+        return True
+    return isinstance(exc, DBAPIError) and exc.connection_invalidated
+
+
+def _unavailable(exc: Exception) -> ServiceUnavailable:
     # The driver's message may carry SQL or parameters; it goes to the log, not the client.
+    log.warning("database unavailable: %s", exc.__class__.__name__)
     return ServiceUnavailable("Database unavailable")

@@ -5,34 +5,20 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from croniter import croniter
 from sqlalchemy.engine import Connection
 
 from mission_control.db.tables import tasks
+from mission_control.jobs.cron import valid_cron, zone_of
 from mission_control.jobs.spawn import create_task
 
 if TYPE_CHECKING:
     from mission_control.runtime import Runtime
 
 SYSTEM_AUTHOR = "scheduler"
-
-
-def valid_cron(expr: Any) -> bool:
-    return isinstance(expr, str) and len(expr.split()) == 5 and bool(croniter.is_valid(expr))
-
-
-def _zone(name: Any) -> ZoneInfo | None:
-    if name in (None, ""):
-        return ZoneInfo("UTC")
-    if not isinstance(name, str):
-        return None
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return None
 
 
 def latest_slot(expr: str, zone: ZoneInfo, now: int) -> datetime:
@@ -69,7 +55,7 @@ def spawn_for_task(conn: Connection, task_id: int, now: int) -> dict[str, Any] |
     rec = meta.get("recurrence")
     if not isinstance(rec, dict) or rec.get("enabled", True) is False:
         return None
-    expr, zone = rec.get("cron_expr"), _zone(rec.get("timezone"))
+    expr, zone = rec.get("cron_expr"), zone_of(rec.get("timezone"))
     if not valid_cron(expr) or zone is None:
         return None
     assert isinstance(expr, str)

@@ -146,7 +146,7 @@ def build_server(api: MissionControlApi) -> MCPServer[Any]:
         ] = None,
         tags: Annotated[list[str] | None, Field(description="Labels.")] = None,
     ) -> dict[str, Any]:
-        """Create a task."""
+        """Create a task (inbox, or assigned when assigned_to is set); answers with its id and ticket."""
         result: dict[str, Any] = await api.call(
             "POST",
             "/api/tasks",

@@ -9,7 +9,15 @@ from mission_control.bodies import json_object
 from mission_control.deps import RuntimeDep
 from mission_control.errors import BadRequest, Forbidden
 from mission_control.notifications import service
-from mission_control.notifications.schemas import IdList, MarkRead, NotificationAction
+from mission_control.notifications.schemas import (
+    Deleted,
+    Delivered,
+    IdList,
+    MarkedRead,
+    MarkRead,
+    NotificationAction,
+    NotificationList,
+)
 from mission_control.pagination import CAPS, clamp_limit, clamp_offset
 from mission_control.query import flag_param
 from mission_control.responses import json_response
@@ -27,7 +35,11 @@ def _own_only(actor: Actor, recipient: str) -> None:
         raise Forbidden(OWN_ONLY)
 
 
-@router.get("/api/notifications", summary="A recipient's notifications (viewer)")
+@router.get(
+    "/api/notifications",
+    response_model=NotificationList,
+    summary="A recipient's notifications (viewer)",
+)
 async def list_notifications(request: Request, rt: RuntimeDep, actor: ViewerActor) -> Response:
     """Notifications of `recipient` (required), newest first (viewer).
 
@@ -55,7 +67,9 @@ async def list_notifications(request: Request, rt: RuntimeDep, actor: ViewerActo
     return json_response(body)
 
 
-@router.put("/api/notifications", summary="Mark notifications read (operator)")
+@router.put(
+    "/api/notifications", response_model=MarkedRead, summary="Mark notifications read (operator)"
+)
 async def mark_read(body: MarkRead, rt: RuntimeDep, actor: OperatorActor) -> Response:
     """Mark `{ids}` read, or all of a recipient's with `{recipient, markAllRead:true}`
     (operator) → `{success:true, markedAsRead:N}`."""
@@ -75,7 +89,11 @@ async def mark_read(body: MarkRead, rt: RuntimeDep, actor: OperatorActor) -> Res
     return json_response({"success": True, "markedAsRead": count})
 
 
-@router.post("/api/notifications", summary="Mark an agent's notifications delivered (operator)")
+@router.post(
+    "/api/notifications",
+    response_model=Delivered,
+    summary="Mark an agent's notifications delivered (operator)",
+)
 async def notification_action(
     body: NotificationAction, rt: RuntimeDep, actor: OperatorActor
 ) -> Response:
@@ -91,7 +109,17 @@ async def notification_action(
     return json_response({"success": True, "delivered": len(rows), "notifications": rows})
 
 
-@router.delete("/api/notifications", summary="Delete notifications (admin)")
+@router.delete(
+    "/api/notifications",
+    response_model=Deleted,
+    summary="Delete notifications (admin)",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": IdList.model_json_schema()}},
+        }
+    },
+)
 async def delete_notifications(request: Request, rt: RuntimeDep, actor: AdminActor) -> Response:
     """Delete `{ids}` (admin) → `{success:true, deleted:N}`; no body → 400."""
     data = await json_object(request, missing_message="Request body required: {ids}")

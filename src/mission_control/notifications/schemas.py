@@ -25,3 +25,41 @@ class NotificationAction(BaseModel):
     model_config = ConfigDict(extra="ignore")
     action: str = Field(max_length=64)
     agent: str | None = Field(None, max_length=200)
+
+
+class NotificationOut(BaseModel):
+    id: int
+    recipient: str
+    type: str
+    title: str
+    message: str | None
+    source_type: str | None
+    source_id: int | None
+    read_at: int | None
+    delivered_at: int | None
+    workspace_id: int
+    created_at: int
+
+
+class NotificationList(BaseModel):
+    notifications: list[NotificationOut]
+    total: int
+    page: int
+    limit: int
+    unreadCount: int
+
+
+class MarkedRead(BaseModel):
+    success: bool
+    markedAsRead: int
+
+
+class Delivered(BaseModel):
+    success: bool
+    delivered: int
+    notifications: list[NotificationOut]
+
+
+class Deleted(BaseModel):
+    success: bool
+    deleted: int

@@ -13,7 +13,18 @@ from mission_control.deps import RuntimeDep
 from mission_control.errors import BadRequest, Conflict, Forbidden
 from mission_control.pagination import CAPS, clamp_limit, clamp_offset
 from mission_control.projects import service
-from mission_control.projects.schemas import AssignmentCreate, ProjectCreate, ProjectPatch
+from mission_control.projects.schemas import (
+    AssignmentCreate,
+    AssignmentList,
+    ProjectCreate,
+    ProjectEnvelope,
+    ProjectList,
+    ProjectPatch,
+    ProjectRemoved,
+    ProjectTasks,
+    Success,
+    Unassigned,
+)
 from mission_control.query import flag_param
 from mission_control.responses import json_response
 from mission_control.runtime import Runtime
@@ -36,7 +47,7 @@ async def _write(rt: Runtime, fn: Any, *args: Any) -> Any:
         raise Conflict("Project slug or ticket prefix already exists") from None
 
 
-@router.get("/api/projects", summary="List projects (viewer)")
+@router.get("/api/projects", response_model=ProjectList, summary="List projects (viewer)")
 async def list_projects(request: Request, rt: RuntimeDep, actor: ViewerActor) -> Response:
     """Projects of the workspace with `task_count` and `assigned_agents` (viewer); archived
     ones only with `includeArchived=1`."""
@@ -45,7 +56,12 @@ async def list_projects(request: Request, rt: RuntimeDep, actor: ViewerActor) ->
     return json_response({"projects": rows, "total": len(rows)})
 
 
-@router.post("/api/projects", status_code=201, summary="Create a project (operator)")
+@router.post(
+    "/api/projects",
+    status_code=201,
+    response_model=ProjectEnvelope,
+    summary="Create a project (operator)",
+)
 async def create_project(body: ProjectCreate, rt: RuntimeDep, actor: OperatorActor) -> Response:
     """Create a project (operator) → 201 `{project}`; slug and ticket prefix are derived from
     the name when absent; a taken slug or prefix → 409."""
@@ -53,14 +69,18 @@ async def create_project(body: ProjectCreate, rt: RuntimeDep, actor: OperatorAct
     return json_response({"project": project}, status=201)
 
 
-@router.get("/api/projects/{pid}", summary="Get a project (viewer)")
+@router.get("/api/projects/{pid}", response_model=ProjectEnvelope, summary="Get a project (viewer)")
 async def get_project(pid: str, rt: RuntimeDep, actor: ViewerActor) -> Response:
     """One project (viewer) → `{project}`; 404 when missing or in another workspace."""
     project = await rt.db.read(service.get_project, actor.workspace_id, project_id(pid))
     return json_response({"project": project})
 
 
-@router.patch("/api/projects/{pid}", summary="Update a project (operator; admin to archive)")
+@router.patch(
+    "/api/projects/{pid}",
+    response_model=ProjectEnvelope,
+    summary="Update a project (operator; admin to archive)",
+)
 async def update_project(
     pid: str, body: ProjectPatch, rt: RuntimeDep, actor: OperatorActor
 ) -> Response:
@@ -77,7 +97,11 @@ async def update_project(
     return json_response({"project": project})
 
 
-@router.delete("/api/projects/{pid}", summary="Archive or delete a project (admin)")
+@router.delete(
+    "/api/projects/{pid}",
+    response_model=ProjectRemoved,
+    summary="Archive or delete a project (admin)",
+)
 async def delete_project(pid: str, request: Request, rt: RuntimeDep, actor: AdminActor) -> Response:
     """`mode=archive` (default) or `mode=delete` (admin); its tasks move to `general`;
     `general` itself → 400."""
@@ -92,7 +116,9 @@ async def delete_project(pid: str, request: Request, rt: RuntimeDep, actor: Admi
     return json_response({"success": True, "mode": mode})
 
 
-@router.get("/api/projects/{pid}/tasks", summary="A project's tasks (viewer)")
+@router.get(
+    "/api/projects/{pid}/tasks", response_model=ProjectTasks, summary="A project's tasks (viewer)"
+)
 async def project_tasks(pid: str, request: Request, rt: RuntimeDep, actor: ViewerActor) -> Response:
     """Tasks of one project, newest first (viewer) → `{project, tasks, total, page, limit}`."""
     q = request.query_params
@@ -106,14 +132,23 @@ async def project_tasks(pid: str, request: Request, rt: RuntimeDep, actor: Viewe
     return json_response(body)
 
 
-@router.get("/api/projects/{pid}/agents", summary="A project's agents (viewer)")
+@router.get(
+    "/api/projects/{pid}/agents",
+    response_model=AssignmentList,
+    summary="A project's agents (viewer)",
+)
 async def list_assignments(pid: str, rt: RuntimeDep, actor: ViewerActor) -> Response:
     """Agents assigned to the project (viewer) → `{assignments}`."""
     rows = await rt.db.read(service.list_assignments, actor.workspace_id, project_id(pid))
     return json_response({"assignments": rows})
 
 
-@router.post("/api/projects/{pid}/agents", status_code=201, summary="Assign an agent (operator)")
+@router.post(
+    "/api/projects/{pid}/agents",
+    status_code=201,
+    response_model=Success,
+    summary="Assign an agent (operator)",
+)
 async def add_assignment(
     pid: str, body: AssignmentCreate, rt: RuntimeDep, actor: OperatorActor
 ) -> Response:
@@ -126,7 +161,11 @@ async def add_assignment(
     return json_response({"success": True}, status=201)
 
 
-@router.delete("/api/projects/{pid}/agents", summary="Unassign an agent (operator)")
+@router.delete(
+    "/api/projects/{pid}/agents",
+    response_model=Unassigned,
+    summary="Unassign an agent (operator)",
+)
 async def remove_assignment(
     pid: str, request: Request, rt: RuntimeDep, actor: OperatorActor
 ) -> Response:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -39,3 +39,65 @@ class AssignmentCreate(BaseModel):
     model_config = ConfigDict(extra="ignore")
     agent_name: str = Field(max_length=100)
     role: str = Field("member", min_length=1, max_length=32)
+
+
+class ProjectOut(BaseModel):
+    id: int
+    workspace_id: int
+    name: str
+    slug: str
+    description: str | None
+    ticket_prefix: str
+    ticket_counter: int
+    status: str
+    github_repo: str | None
+    deadline: int | None
+    color: str | None
+    metadata: dict[str, Any] | None
+    created_at: int
+    updated_at: int
+    task_count: int
+    assigned_agents: list[str]
+
+
+class ProjectEnvelope(BaseModel):
+    project: ProjectOut
+
+
+class ProjectList(BaseModel):
+    projects: list[ProjectOut]
+    total: int
+
+
+class ProjectRemoved(BaseModel):
+    success: bool
+    mode: Literal["archive", "delete"]
+
+
+class ProjectTasks(BaseModel):
+    project: ProjectOut
+    tasks: list[dict[str, Any]]
+    total: int
+    page: int
+    limit: int
+
+
+class AssignmentOut(BaseModel):
+    id: int
+    project_id: int
+    agent_name: str
+    role: str
+    assigned_at: int
+
+
+class AssignmentList(BaseModel):
+    assignments: list[AssignmentOut]
+
+
+class Success(BaseModel):
+    success: bool
+
+
+class Unassigned(BaseModel):
+    success: bool
+    removed: int

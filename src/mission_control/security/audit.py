@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from mission_control.db.tables import audit_log
+from mission_control.events.bus import publish
 from mission_control.security.actor import Actor
 
 GENESIS_HASH = "0" * 64
@@ -22,6 +23,10 @@ _PG_AUDIT_LOCK = 0x4D43_0A01
 _SECRET_KEY_RE = re.compile(
     r"(password|passwd|secret|token|api_?key|credential|otp|private_?key)$", re.I
 )
+SECURITY_ACTIONS = frozenset(
+    {"login_failed", "permission_denied", "host_denied", "password_change", "logout_all"}
+)
+SECURITY_ACTION_PREFIXES = ("user_", "api_key_", "totp_", "2fa_", "session_")
 _HASHED_FIELDS = (
     "action",
     "actor",
@@ -95,9 +100,30 @@ def write_audit(
     }
     # Round-trip the detail through JSON so the hash covers exactly what is stored.
     row["detail"] = orjson.loads(orjson.dumps(row["detail"], default=str))
+    if is_security_action(action):
+        # Published before the chain lock is taken: `publish` takes the events lock on
+        # PostgreSQL, and callers that publish then audit take them in that order too.
+        publish(
+            conn,
+            workspace_id,
+            "audit.security",
+            {
+                "action": action,
+                "actor": row["actor"],
+                "target_type": target_type,
+                "target_id": row["target_id"],
+                "ip_address": row["ip_address"],
+                "created_at": row["created_at"],
+            },
+        )
     row["prev_hash"] = _last_hash(conn)
     row["hash"] = row_hash(row)
     conn.execute(sa.insert(audit_log).values(**row))
+
+
+def is_security_action(action: str) -> bool:
+    """Audit actions that are also announced as `audit.security` (and `security.*` webhooks)."""
+    return action in SECURITY_ACTIONS or action.startswith(SECURITY_ACTION_PREFIXES)
 
 
 def audit(

@@ -12,7 +12,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from mission_control.db.engine import sqlite_path
-from mission_control.db.tables import users
+from mission_control.db.tables import gateways, users
+from mission_control.integrations.openclaw.client import display_url, transport_problem
 from mission_control.security.api_keys import global_key_status
 from mission_control.security.network import parse_networks
 from mission_control.security.passwords import COMMON_PASSWORDS, MIN_LENGTH, Passwords
@@ -32,6 +33,7 @@ WELL_KNOWN_PASSWORDS = (
     "admin123",
 )
 MAX_ACCOUNTS_CHECKED = 10
+MAX_GATEWAYS_CHECKED = 100
 
 
 @dataclass(frozen=True)
@@ -374,6 +376,96 @@ def check_trusted_proxies(settings: Settings) -> CheckItem:
     return CheckItem("trusted_proxies", title, "pass", f"Trusted: {', '.join(entries)}")
 
 
+def _gateway_urls(conn: Connection, settings: Settings) -> list[str]:
+    urls = [
+        str(u)
+        for u in conn.execute(
+            sa.select(gateways.c.url).order_by(gateways.c.id).limit(MAX_GATEWAYS_CHECKED)
+        ).scalars()
+    ]
+    if settings.openclaw_configured:
+        urls.append(settings.openclaw_url)
+    return urls
+
+
+def check_gateway_transport(settings: Settings, urls: list[str]) -> CheckItem:
+    """Device signing needs a secure context: wss://, or ws:// to this machine only."""
+    title = "Gateway secure context"
+    if not urls:
+        return CheckItem("gateway_transport", title, "pass", "No OpenClaw gateway is configured")
+    insecure = [display_url(u) for u in urls if transport_problem(u)]
+    fix = (
+        "Put TLS in front of the gateway and use wss://, or reach it over loopback "
+        "(an SSH tunnel to 127.0.0.1:18789)."
+    )
+    if insecure and settings.openclaw_allow_insecure:
+        return CheckItem(
+            "gateway_transport",
+            title,
+            "fail",
+            f"MC_OPENCLAW_ALLOW_INSECURE sends the gateway token in clear to: {', '.join(insecure)}",
+            fix + " Then unset MC_OPENCLAW_ALLOW_INSECURE.",
+        )
+    if insecure:
+        return CheckItem(
+            "gateway_transport",
+            title,
+            "warn",
+            f"Not a secure context, so Mission Control refuses to sign in to: {', '.join(insecure)}",
+            fix,
+        )
+    if settings.production and not settings.cookie_secure:
+        return CheckItem(
+            "gateway_transport",
+            title,
+            "warn",
+            "Gateways use wss:// or loopback, but the web UI is served without HTTPS: a browser "
+            "talking to a gateway directly has no device identity (WebCrypto needs HTTPS)",
+            "Serve Mission Control over HTTPS (MC_COOKIE_SECURE on).",
+        )
+    return CheckItem(
+        "gateway_transport", title, "pass", f"{len(urls)} gateway(s), all over wss:// or loopback"
+    )
+
+
+def web_origins(settings: Settings) -> list[str]:
+    """The origins a browser sends when it loads Mission Control (from MC_ALLOWED_HOSTS)."""
+    scheme = "https" if settings.cookie_secure else "http"
+    hosts = [h.strip() for h in settings.allowed_host_patterns if h.strip()]
+    return [f"{scheme}://{h}" for h in hosts if "*" not in h and "/" not in h]
+
+
+def check_gateway_origin(settings: Settings, urls: list[str]) -> CheckItem:
+    """Which origin to add to the gateway's allowlist if the web UI talks to it directly."""
+    title = "Gateway origin allowlist"
+    if not urls:
+        return CheckItem("gateway_origin", title, "pass", "No OpenClaw gateway is configured")
+    origins = web_origins(settings)
+    server_side = (
+        "Mission Control's own gateway client sends no Origin and needs no entry. If the web "
+        "UI is meant to talk to the gateway directly, "
+    )
+    if not origins:
+        return CheckItem(
+            "gateway_origin",
+            title,
+            "warn" if settings.production else "pass",
+            server_side + "its origin is unknown because MC_ALLOWED_HOSTS names no exact host",
+            "Set MC_ALLOWED_HOSTS, then add the origin users open Mission Control at (e.g. "
+            '"https://mc.example.com") to gateway.controlUi.allowedOrigins in openclaw.json '
+            'and restart the gateway. Never add "*".',
+        )
+    listed = ", ".join(f'"{o}"' for o in origins)
+    return CheckItem(
+        "gateway_origin",
+        title,
+        "pass",
+        server_side + f"add {listed} to gateway.controlUi.allowedOrigins",
+        f'In openclaw.json: {{"gateway": {{"controlUi": {{"allowedOrigins": [{listed}]}}}}}}, '
+        'then restart the gateway. Never add "*".',
+    )
+
+
 def _private(network: ipaddress.IPv4Network | ipaddress.IPv6Network) -> bool:
     return network.is_private or network.is_loopback or network.is_link_local
 
@@ -404,6 +496,8 @@ def run_checks(
         check_debug(settings),
         check_trusted_proxies(settings),
     ]
+    urls = _gateway_urls(conn, settings)
+    items += [check_gateway_transport(settings, urls), check_gateway_origin(settings, urls)]
     return items
 
 

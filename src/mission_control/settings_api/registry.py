@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -9,6 +10,7 @@ import orjson
 
 from mission_control.jobs.registry import JOBS
 from mission_control.settings import Settings
+from mission_control.tokens.pricing import parse_overrides
 
 SettingType = Literal["string", "int", "bool", "json"]
 
@@ -38,6 +40,8 @@ class Declared:
     minimum: int | None = None
     maximum: int | None = None
     max_length: int = 200
+    # Extra validation of a JSON value's shape; raises ValueError with a readable message.
+    check: Callable[[Any], object] | None = None
 
     def parse(self, raw: Any) -> Any:
         """The typed value of `raw` (from a request or the table), or SettingValueError."""
@@ -46,7 +50,13 @@ class Declared:
         if self.type == "int":
             return _parse_int(self, raw)
         if self.type == "json":
-            return _parse_json(self.key, raw)
+            obj = _parse_json(self.key, raw)
+            if self.check is not None:
+                try:
+                    self.check(obj)
+                except ValueError as exc:
+                    raise SettingValueError(str(exc)) from None
+            return obj
         if not isinstance(raw, str):
             raise SettingValueError(f"{self.key}: expected a string")
         value = raw.strip()
@@ -138,6 +148,7 @@ def declared_settings(settings: Settings) -> dict[str, Declared]:
             "pricing",
             "json",
             {},
+            check=parse_overrides,
         ),
     ]
     env_retention = settings.retention_days()

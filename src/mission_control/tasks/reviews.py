@@ -8,6 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from mission_control.bodies import ROW_ID_MAX
 from mission_control.db.rows import inserted_id
 from mission_control.db.tables import quality_reviews, tasks
 from mission_control.errors import BadRequest
@@ -33,7 +34,7 @@ def parse_task_ids(raw: str) -> list[int]:
         part = part.strip()
         if not part:
             continue
-        if not part.isdigit() or int(part) < 1:
+        if not part.isdigit() or not 1 <= int(part) <= ROW_ID_MAX:
             raise BadRequest("taskIds must be a comma-separated list of task ids")
         ids.append(int(part))
     if not ids:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
+from mission_control.bodies import ROW_ID_MAX
 from mission_control.deps import RuntimeDep
 from mission_control.errors import BadRequest
 from mission_control.pagination import CAPS, clamp_limit, clamp_offset, page_number
@@ -12,6 +13,7 @@ from mission_control.responses import json_response
 from mission_control.security.rbac import OperatorActor, ViewerActor
 from mission_control.tasks import comments, metrics, queue, reads, reviews, service
 from mission_control.tasks.access import check_agent, check_task, visible_assignee
+from mission_control.tasks.metric_schemas import OutcomesOut, RegressionOut
 from mission_control.tasks.schemas import (
     PRIORITIES,
     STATUSES,
@@ -34,9 +36,19 @@ router = APIRouter(tags=["tasks"])
 
 
 def task_id_param(raw: str) -> int:
-    if not raw.isdigit() or not 0 < int(raw) < 2**31:
+    if not raw.isdigit() or not 0 < int(raw) <= ROW_ID_MAX:
         raise BadRequest("Invalid task ID")
     return int(raw)
+
+
+def _name_param(raw: str | None, name: str) -> str | None:
+    """An agent or user name from the query string; one with control characters names nobody."""
+    value = (raw or "").strip()
+    if not value:
+        return None
+    if len(value) > 100 or any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
+        raise BadRequest(f"Invalid {name}")
+    return value
 
 
 def _choice(raw: str | None, allowed: tuple[str, ...], name: str) -> str | None:
@@ -58,7 +70,7 @@ async def list_tasks(request: Request, rt: RuntimeDep, actor: ViewerActor) -> Re
     admin scope sees only the tasks assigned to its agent."""
     params = request.query_params
     project = params.get("project_id")
-    if project is not None and project != "" and not project.isdigit():
+    if project and not (project.isdigit() and 0 < int(project) <= ROW_ID_MAX):
         raise BadRequest("project_id must be an integer")
     limit = clamp_limit(params.get("limit"), CAPS["tasks"])
     offset = clamp_offset(params.get("offset"))
@@ -66,7 +78,7 @@ async def list_tasks(request: Request, rt: RuntimeDep, actor: ViewerActor) -> Re
         reads.list_tasks,
         actor.workspace_id,
         status=_choice(params.get("status"), STATUSES, "status"),
-        assigned_to=visible_assignee(actor, params.get("assigned_to") or None),
+        assigned_to=visible_assignee(actor, _name_param(params.get("assigned_to"), "assigned_to")),
         priority=_choice(params.get("priority"), PRIORITIES, "priority"),
         project_id=int(project) if project else None,
         limit=limit,
@@ -109,18 +121,25 @@ async def task_queue(request: Request, rt: RuntimeDep, actor: OperatorActor) -> 
     """The agent's pull loop (operator): `?agent=` or `X-Agent-Name`, `max_capacity` 1..20
     (default 1). Continues the current task or atomically claims the best open one →
     `{task, reason, agent, timestamp}`."""
-    agent = (request.query_params.get("agent") or request.headers.get("x-agent-name") or "").strip()
+    raw = request.query_params.get("agent") or request.headers.get("x-agent-name") or ""
+    agent = raw.strip()
     if not agent:
         raise BadRequest("Agent name is required (?agent= or X-Agent-Name header)")
     if len(agent) > 100:
         raise BadRequest("Agent name is too long")
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in agent):
+        raise BadRequest("Agent name must not contain control characters")
     capacity = queue.parse_capacity(request.query_params.get("max_capacity"))
     check_agent(actor, agent)
     answer = await rt.db.write(queue.next_task, actor, agent, capacity)
     return json_response(answer)
 
 
-@router.get("/api/tasks/outcomes", summary="Task outcome statistics (viewer)")
+@router.get(
+    "/api/tasks/outcomes",
+    summary="Task outcome statistics (viewer)",
+    response_model=OutcomesOut,
+)
 async def task_outcomes(request: Request, rt: RuntimeDep, actor: ViewerActor) -> Response:
     """Done tasks counted by outcome, agent and priority, with success rates (percent),
     averages and the most common errors (viewer). `timeframe` day|week|month|all."""
@@ -129,7 +148,11 @@ async def task_outcomes(request: Request, rt: RuntimeDep, actor: ViewerActor) ->
     return json_response(result)
 
 
-@router.get("/api/tasks/regression", summary="Before/after regression report (viewer)")
+@router.get(
+    "/api/tasks/regression",
+    summary="Before/after regression report (viewer)",
+    response_model=RegressionOut,
+)
 async def task_regression(request: Request, rt: RuntimeDep, actor: ViewerActor) -> Response:
     """Latency p50/p95/avg and intervention rate of done tasks before and after
     `beta_start` (unix seconds or ISO 8601), with deltas (viewer)."""

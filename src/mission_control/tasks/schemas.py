@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from mission_control.bodies import ROW_ID_MAX, UNIX_S_MAX, TextBody
+from mission_control.jobs.cron import recurrence_problem
 
 TaskStatus = Literal[
     "backlog",
@@ -23,20 +26,20 @@ TaskOutcome = Literal["success", "failed", "partial", "abandoned"]
 STATUSES: tuple[str, ...] = TaskStatus.__args__  # type: ignore[attr-defined]
 PRIORITIES: tuple[str, ...] = TaskPriority.__args__  # type: ignore[attr-defined]
 
-Tag = Field(max_length=100)
+Tag = Annotated[str, Field(max_length=100)]
 
 
-class _TaskFields(BaseModel):
+class _TaskFields(TextBody):
     # Unknown keys (e.g. a `created_by` sent by an old client) are ignored, never stored.
     model_config = ConfigDict(extra="ignore")
 
     description: str | None = Field(None, max_length=100_000)
-    project_id: int | None = Field(None, ge=1)
+    project_id: int | None = Field(None, ge=1, le=ROW_ID_MAX)
     assigned_to: str | None = Field(None, max_length=100)
-    due_date: int | None = Field(None, ge=0)
+    due_date: int | None = Field(None, ge=0, le=UNIX_S_MAX)
     estimated_hours: float | None = Field(None, ge=0, le=1_000_000)
     actual_hours: float | None = Field(None, ge=0, le=1_000_000)
-    tags: list[str] | None = Field(None, max_length=50)
+    tags: list[Tag] | None = Field(None, max_length=50)
     metadata: dict[str, Any] | None = None
     outcome: TaskOutcome | None = None
     error_message: str | None = Field(None, max_length=10_000)
@@ -44,6 +47,15 @@ class _TaskFields(BaseModel):
     feedback_rating: int | None = Field(None, ge=1, le=5)
     feedback_notes: str | None = Field(None, max_length=10_000)
     retry_count: int | None = Field(None, ge=0, le=1_000_000)
+
+    @field_validator("metadata")
+    @classmethod
+    def _schedulable(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
+        # A recurring task whose cron or time zone does not parse would silently never run.
+        problem = recurrence_problem(value)
+        if problem:
+            raise ValueError(problem)
+        return value
 
 
 class TaskCreate(_TaskFields):
@@ -61,7 +73,7 @@ class TaskUpdate(_TaskFields):
 
 
 class StatusMove(BaseModel):
-    id: int = Field(ge=1)
+    id: int = Field(ge=1, le=ROW_ID_MAX)
     status: TaskStatus
 
 
@@ -69,13 +81,13 @@ class BulkStatusUpdate(BaseModel):
     tasks: list[StatusMove] = Field(min_length=1, max_length=100)
 
 
-class CommentCreate(BaseModel):
+class CommentCreate(TextBody):
     content: str = Field(max_length=20_000)
-    parent_id: int | None = Field(None, ge=1)
+    parent_id: int | None = Field(None, ge=1, le=ROW_ID_MAX)
 
 
-class ReviewCreate(BaseModel):
-    taskId: int = Field(ge=1)
+class ReviewCreate(TextBody):
+    taskId: int = Field(ge=1, le=ROW_ID_MAX)
     reviewer: str | None = Field(None, max_length=200)
     status: Literal["approved", "rejected"]
     notes: str = Field(min_length=1, max_length=10_000)

@@ -64,3 +64,39 @@ def cost_usd(
     """(in × input price + out × output price) / 1e6, rounded to a millionth of a dollar."""
     price = price_for(model, overrides, default)
     return round((input_tokens * price.input + output_tokens * price.output) / 1_000_000, 6)
+
+
+MAX_PRICE = 1_000_000.0  # dollars per million tokens; anything above is a typo
+
+
+def _price(key: str, raw: object) -> Price:
+    if not isinstance(raw, dict) or set(raw) - {"input", "output"}:
+        raise ValueError(f'pricing.overrides.{key}: expected {{"input": n, "output": n}}')
+    values = []
+    for side in ("input", "output"):
+        value = raw.get(side)
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ValueError(f"pricing.overrides.{key}.{side}: expected a number")
+        if not 0 <= value <= MAX_PRICE:
+            raise ValueError(f"pricing.overrides.{key}.{side}: expected 0..{MAX_PRICE:g}")
+        values.append(float(value))
+    return Price(values[0], values[1])
+
+
+def parse_overrides(raw: Mapping[str, object]) -> tuple[dict[str, Price], Price]:
+    """Per-model overrides and the default price from the `pricing.overrides` setting:
+    `{"<model>": {"input": 3, "output": 15}, "default": {...}}`. ValueError when malformed."""
+    overrides: dict[str, Price] = {}
+    default = DEFAULT_PRICE
+    if len(raw) > 500:
+        raise ValueError("pricing.overrides: at most 500 models")
+    for key, value in raw.items():
+        name = key.strip().lower()
+        if not name or len(name) > 128:
+            raise ValueError("pricing.overrides: model names must be 1..128 characters")
+        price = _price(name, value)
+        if name == "default":
+            default = price
+        else:
+            overrides[name] = price
+    return overrides, default

@@ -1,4 +1,5 @@
-// Sign-in, first-run setup and logout: JSON over fetch, no inline script (strict CSP).
+// Sign-in (password, two-factor step, Google) and first-run setup: JSON over fetch, no inline
+// script (strict CSP).
 "use strict";
 
 (function () {
@@ -42,7 +43,10 @@
       return "That two-factor code is wrong or was already used.";
     }
     if (result.data.code === "PENDING_APPROVAL") {
-      return "Your access request is waiting for an administrator's approval.";
+      return "Your access request is waiting for an administrator's approval. You can sign in once it is approved.";
+    }
+    if (result.status === 403 && /disabled/i.test(result.data.error || "")) {
+      return "This account is disabled. Ask an administrator.";
     }
     var message = result.data.error || fallback;
     if (result.data.details && result.data.details.length) {
@@ -81,7 +85,13 @@
     });
   }
 
+  function nextPath(form) {
+    var next = form.dataset.next || "/";
+    return next.charAt(0) === "/" && next.charAt(1) !== "/" ? next : "/";
+  }
+
   function setupLogin(form) {
+    var otpStep = document.getElementById("otp-step");
     wireForm(
       form,
       function () {
@@ -92,24 +102,61 @@
           return null;
         }
         var body = { username: username, password: password };
-        var otp = form.elements.otp.value.trim();
-        if (otp) body.otp = otp;
+        if (otpStep && !otpStep.hidden) {
+          var otp = form.elements.otp.value.trim();
+          if (!otp) {
+            showError("Enter the code from your authenticator app.");
+            return null;
+          }
+          body.otp = otp;
+        }
         return body;
       },
       function (result) {
         if (result.status === 200) {
-          window.location.assign("/");
-        } else if (result.data.code === "OTP_REQUIRED") {
-          document.getElementById("otp-row").hidden = false;
-          form.elements.otp.focus();
-          showError("Enter the code from your authenticator app.");
+          window.location.assign(nextPath(form));
         } else if (result.data.code === "NO_USERS") {
           window.location.assign("/setup");
+        } else if (result.data.code === "OTP_REQUIRED" && otpStep) {
+          var first = otpStep.hidden;
+          otpStep.hidden = false;
+          form.elements.otp.focus();
+          showError(first ? "Two-factor code required: enter the code from your authenticator app." : "That code is not valid. Try the current one.");
         } else {
           showError(explain(result, "Sign-in failed"));
         }
       }
     );
+  }
+
+  function setupGoogle(box) {
+    var error = document.getElementById("google-error");
+    function say(message) {
+      error.textContent = message;
+      error.hidden = !message;
+    }
+    function start() {
+      if (!window.google || !window.google.accounts) {
+        say("Google sign-in could not be loaded. Use your username and password, or try again later.");
+        return;
+      }
+      window.google.accounts.id.initialize({
+        client_id: box.dataset.clientId,
+        callback: async function (answer) {
+          say("");
+          try {
+            var result = await postJSON("/api/auth/google", { credential: answer.credential });
+            if (result.status === 200) window.location.assign("/");
+            else say(explain(result, "Google sign-in failed"));
+          } catch (err) {
+            say("The server could not be reached. Check your connection and try again.");
+          }
+        },
+      });
+      window.google.accounts.id.renderButton(box, { theme: "outline", size: "large", text: "signin_with" });
+    }
+    if (document.readyState === "complete") start();
+    else window.addEventListener("load", start);
   }
 
   function setupSetup(form) {
@@ -154,23 +201,12 @@
     );
   }
 
-  function setupLogout(button) {
-    button.addEventListener("click", async function () {
-      button.disabled = true;
-      try {
-        await postJSON("/api/auth/logout", {});
-      } finally {
-        window.location.assign("/login");
-      }
-    });
-  }
-
   document.addEventListener("DOMContentLoaded", function () {
     var login = document.getElementById("login-form");
     if (login) setupLogin(login);
     var setup = document.getElementById("setup-form");
     if (setup) setupSetup(setup);
-    var logout = document.getElementById("logout");
-    if (logout) setupLogout(logout);
+    var google = document.getElementById("google-signin");
+    if (google) setupGoogle(google);
   });
 })();

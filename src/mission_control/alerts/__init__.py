@@ -1,0 +1,1 @@
+"""Alert rules: conditions over agents, tasks, sessions, activity and security events."""

@@ -1,0 +1,1 @@
+"""OpenClaw gateways registered at /api/gateways: the registry, health probes, sessions, agents."""

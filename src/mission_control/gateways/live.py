@@ -1,0 +1,99 @@
+"""Talking to registered gateways: probes, sessions and agents, errors turned into answers."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+from mission_control.errors import AppError
+from mission_control.gateways.service import Target
+from mission_control.integrations.openclaw.client import GatewayClient, display_url
+from mission_control.integrations.openclaw.errors import (
+    GatewayError,
+    GatewayTimeout,
+    GatewayUnreachable,
+    InsecureTransport,
+)
+from mission_control.integrations.openclaw.pool import GatewayPool
+
+MAX_ITEMS = 500
+
+
+def as_app_error(exc: GatewayError) -> AppError:
+    """400 for a URL we refuse to use, 504 when the gateway is silent, 502 otherwise."""
+    refused_here = isinstance(exc, InsecureTransport) or exc.code == "INVALID_GATEWAY_URL"
+    status = 400 if refused_here else 504 if isinstance(exc, GatewayTimeout) else 502
+    body = exc.as_dict()
+    message = body.pop("error")
+    return AppError(message, status=status, **body)
+
+
+async def client_for(pool: GatewayPool, target: Target) -> GatewayClient:
+    config = pool.config(target.url, target.token, target.device_token)
+    return await pool.client(target.key, config)
+
+
+async def probe(pool: GatewayPool, target: Target) -> tuple[dict[str, Any], str]:
+    """Connect (one attempt) and ask `health`; answers the result and the device token after."""
+    result: dict[str, Any] = {
+        "id": target.id,
+        "name": target.name,
+        "url": display_url(target.url),
+    }
+    if target.problem:
+        result.update(status="error", error=target.problem, code="TOKEN_UNREADABLE")
+        return result, target.device_token
+    client = await client_for(pool, target)
+    started = time.perf_counter()
+    try:
+        hello = await client.connect(attempts=1)
+        health = await client.request("health")
+    except GatewayError as exc:
+        offline = isinstance(exc, GatewayUnreachable | GatewayTimeout)
+        result.update(
+            status="offline" if offline else "error",
+            error=exc.message,
+            code=exc.code,
+            guidance=exc.guidance or None,
+        )
+        return result, client.device_token
+    healthy = isinstance(health, dict) and health.get("ok") is True
+    result.update(
+        status="online" if healthy else "error",
+        latency_ms=round((time.perf_counter() - started) * 1000),
+        server_version=hello.server_version or None,
+        protocol=hello.protocol,
+        auth_method=hello.auth_method or None,
+    )
+    if not healthy:
+        result.update(error="The gateway reports itself unhealthy", code="GATEWAY_UNHEALTHY")
+    return result, client.device_token
+
+
+async def probe_all(
+    pool: GatewayPool, targets: list[Target]
+) -> list[tuple[Target, dict[str, Any], str]]:
+    outcomes = await asyncio.gather(*(probe(pool, t) for t in targets))
+    return [(t, result, token) for t, (result, token) in zip(targets, outcomes, strict=True)]
+
+
+async def call(
+    pool: GatewayPool, target: Target, method: str, params: dict[str, Any]
+) -> tuple[Any, str]:
+    """One request on the reused connection; answers the payload and the device token after."""
+    if target.problem:
+        raise AppError(target.problem, status=409, code="TOKEN_UNREADABLE")
+    client = await client_for(pool, target)
+    try:
+        payload = await client.request(method, params)
+    except GatewayError as exc:
+        raise as_app_error(exc) from None
+    return payload, client.device_token
+
+
+def items(payload: Any, key: str) -> list[dict[str, Any]]:
+    found = payload.get(key) if isinstance(payload, dict) else None
+    if not isinstance(found, list):
+        return []
+    return [i for i in found if isinstance(i, dict)][:MAX_ITEMS]

@@ -1,0 +1,1 @@
+"""The OpenClaw gateway: device identity, the WebSocket protocol and a reconnecting client."""

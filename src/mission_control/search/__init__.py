@@ -1,0 +1,1 @@
+"""Search across tasks, agents, activities and (for admins) the audit log."""

@@ -1,0 +1,1 @@
+"""Daily standup reports: what each agent finished, is doing, waits on, and what is late."""

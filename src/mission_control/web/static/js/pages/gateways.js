@@ -1,0 +1,53 @@
+// Gateways (admin): registered OpenClaw gateways, add (token stored encrypted), delete.
+"use strict";
+(function () {
+  var h = MC.h;
+  var rowsEl = document.getElementById("gateway-rows");
+  var dialog = document.getElementById("gateway-dialog");
+  var form = document.getElementById("gateway-form");
+
+  async function load() {
+    MC.clear(rowsEl);
+    var data;
+    try {
+      data = await MC.api("GET", "/api/gateways");
+    } catch (err) {
+      rowsEl.appendChild(h("tr", {}, h("td", { colspan: 5, class: "error", text: err.message })));
+      return;
+    }
+    var gateways = data.gateways || [];
+    if (!gateways.length) rowsEl.appendChild(h("tr", {}, h("td", { colspan: 5 }, MC.empty("No gateways", "Add one with “Add gateway”, or set OPENCLAW_GATEWAY_URL and OPENCLAW_GATEWAY_TOKEN."))));
+    gateways.forEach(function (g) {
+      var del = h("button", { type: "button", class: "small danger", text: "Remove" });
+      del.addEventListener("click", function () {
+        if (!window.confirm("Remove gateway " + g.name + "?")) return;
+        MC.act(del, async function () {
+          await MC.api("DELETE", "/api/gateways", { id: g.id });
+          load();
+        });
+      });
+      var status = g.status || (g.last_error ? "error" : "unknown");
+      rowsEl.appendChild(h("tr", {}, h("td", {}, h("strong", { text: g.name })), h("td", { class: "hide-narrow mono small", text: g.url || "" }),
+        h("td", {}, MC.badge(status, status === "connected" || status === "ok" ? "ok" : status === "error" ? "fail" : ""), g.last_error ? h("div", { class: "small error", text: g.last_error }) : null),
+        h("td", { class: "hide-narrow", text: g.has_token || g.token_set ? "stored" : "none" }), h("td", { class: "actions" }, del)));
+    });
+  }
+
+  document.getElementById("new-gateway").addEventListener("click", function () {
+    form.reset();
+    MC.clearError(document.getElementById("gateway-save"));
+    MC.openDialog(dialog, "#gw-name");
+  });
+  form.addEventListener("submit", async function (event) {
+    event.preventDefault();
+    var f = form.elements;
+    var payload = { name: f.name.value.trim(), url: f.url.value.trim() };
+    if (f.token.value) payload.token = f.token.value;
+    var done = await MC.act(document.getElementById("gateway-save"), function () { return MC.api("POST", "/api/gateways", payload); });
+    if (done) {
+      dialog.close();
+      load();
+    }
+  });
+  load();
+})();

@@ -1,0 +1,1 @@
+"""Workspaces: the walls between teams; every row lives in exactly one."""

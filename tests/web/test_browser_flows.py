@@ -1,0 +1,523 @@
+"""The web interface in a real headless Chromium against a real server."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+import pytest
+import sqlalchemy as sa
+from playwright.sync_api import Browser, Locator, Page, expect
+
+from mission_control.db.tables import access_requests
+from mission_control.web.pages import PAGES
+from tests.web.conftest import (
+    ADMIN_PASS,
+    ADMIN_USER,
+    PASSWORD,
+    Site,
+    Visitor,
+    fresh_server,
+)
+
+pytestmark = pytest.mark.browser
+
+
+def column(page: Page, status: str) -> Locator:
+    return page.locator(f'.column[data-status="{status}"]')
+
+
+def card(page: Page, title: str) -> Locator:
+    return page.locator(".task-card", has_text=title)
+
+
+def settle(page: Page) -> None:
+    """Wait until the page's own API calls are done (live event streams stay open)."""
+    page.wait_for_function("() => window.MC && window.MC.pending === 0")
+    page.wait_for_timeout(150)
+
+
+# ---------------------------------------------------------------- first run, login, logout
+
+
+def test_setup_creates_the_first_admin(
+    db_kind: str, tmp_path: Path, visitor_factory: Callable[..., Visitor]
+) -> None:
+    server, database = fresh_server(db_kind, tmp_path)
+    try:
+        visitor = visitor_factory(base_url=server.base_url)
+        page = visitor.page()
+        page.goto("/")
+        expect(page).to_have_url(re.compile(r"/setup$"))
+        page.fill("#username", "chief")
+        page.fill("#password", "short")
+        expect(page.locator("#strength-label")).to_have_text("Too short")
+        page.fill("#password", "Plenty-Long-Passphrase-2026")
+        expect(page.locator("#strength-label")).to_have_text("Strong")
+        page.fill("#confirm", "something else entirely")
+        page.click("button[type=submit]")
+        expect(page.locator("#form-error")).to_have_text("The passwords do not match.")
+        page.fill("#confirm", "Plenty-Long-Passphrase-2026")
+        page.click("button[type=submit]")
+        expect(page).to_have_url(server.base_url + "/")
+        expect(page.locator(".whoami")).to_contain_text("chief")
+        # Setup is over: the page now sends people to the login page.
+        page.goto("/setup")
+        expect(page).to_have_url(re.compile(r"/$"))
+        assert visitor.console.errors() == []
+    finally:
+        server.stop()
+        database.drop()
+
+
+def test_login_goes_back_to_the_page_asked_for_and_logout_ends_it(
+    site: Site, visitor: Visitor
+) -> None:
+    username = site.user("operator")
+    page = visitor.page()
+    page.goto("/tasks")
+    expect(page).to_have_url(re.compile(r"/login\?next=/tasks$"))
+    page.fill("#username", username)
+    page.fill("#password", PASSWORD)
+    page.press("#password", "Enter")
+    expect(page).to_have_url(site.url + "/tasks")
+    page.click("#logout")
+    expect(page).to_have_url(re.compile(r"/login$"))
+    page.goto("/")
+    expect(page).to_have_url(re.compile(r"/login"))
+    assert visitor.console.errors() == []
+
+
+def test_failed_login_says_so_beside_the_form(site: Site, visitor: Visitor) -> None:
+    page = visitor.page()
+    page.goto("/login")
+    page.fill("#username", ADMIN_USER)
+    page.fill("#password", "not-the-password-at-all")
+    page.click("button[type=submit]")
+    expect(page.locator("#form-error")).to_have_text("Invalid username or password.")
+    expect(page).to_have_url(re.compile(r"/login$"))
+    # The only console noise is the browser logging the 401 answer itself.
+    assert visitor.console.errors(allow=("status of 401",)) == []
+
+
+def test_login_rate_limit_shows_the_wait(site: Site, browser: Browser) -> None:
+    # The site believes X-Forwarded-For from loopback, so this test trips the per-IP login
+    # limiter for an address of its own and leaves everyone else's logins alone.
+    context = browser.new_context(
+        base_url=site.url, extra_http_headers={"X-Forwarded-For": "198.51.100.23"}
+    )
+    try:
+        page = context.new_page()
+        page.goto("/login")
+        page.fill("#username", f"nobody-{time.time_ns()}")
+        message = page.locator("#form-error")
+        for attempt in range(8):
+            page.fill("#password", f"wrong-password-{attempt}")
+            page.click("button[type=submit]")
+            expect(message).to_be_visible()
+            if "Too many attempts" in (message.text_content() or ""):
+                break
+            expect(message).to_have_text("Invalid username or password.")
+        expect(message).to_have_text(
+            re.compile(r"Too many attempts\. Try again in \d+ (seconds|minutes)\.")
+        )
+    finally:
+        context.close()
+    # Another address still gets in.
+    with httpx.Client(base_url=site.url) as client:
+        response = client.post(
+            "/api/auth/login", json={"username": ADMIN_USER, "password": ADMIN_PASS}
+        )
+        assert response.status_code == 200
+
+
+def test_logging_out_in_one_tab_ends_the_session_in_another(site: Site, visitor: Visitor) -> None:
+    visitor.login(site.user("operator"))
+    first, second = visitor.page(), visitor.page()
+    first.goto("/tasks")
+    second.goto("/activity")
+    expect(second.locator("#activity-list")).to_be_visible()
+    first.click("#logout")
+    expect(first).to_have_url(re.compile(r"/login$"))
+    # The other tab is told at once and lands on the login page.
+    expect(second).to_have_url(re.compile(r"/login"))
+    # And the session is gone on the server, not just hidden: a reload stays out.
+    second.goto("/activity")
+    expect(second).to_have_url(re.compile(r"/login\?next=/activity$"))
+
+
+# ---------------------------------------------------------------- roles
+
+
+def test_viewer_sees_no_edit_controls_and_a_forged_request_is_refused(
+    site: Site, visitor: Visitor
+) -> None:
+    site.task("Viewer can look at this")
+    visitor.login(site.user("viewer"))
+    page = visitor.page()
+    page.goto("/tasks")
+    expect(card(page, "Viewer can look at this")).to_be_visible()
+    assert page.locator("#new-task").count() == 0
+    assert page.locator(".move-select").count() == 0
+    assert page.locator('.task-card[draggable="true"]').count() == 0
+    nav = page.locator("#sidebar")
+    for path in ("/users", "/settings", "/audit", "/security", "/webhooks"):
+        assert nav.locator(f'a[href="{path}"]').count() == 0, path
+    card(page, "Viewer can look at this").locator(".row-link").click()
+    expect(page.locator("#detail-dialog")).to_be_visible()
+    assert page.locator("#detail-edit, #review-form, #comment-form").count() == 0
+    page.keyboard.press("Escape")
+    expect(page.locator("#detail-dialog")).to_be_hidden()
+
+    page.goto("/agents")
+    expect(page.locator("#agent-rows")).to_be_attached()
+    assert page.locator("#new-agent").count() == 0
+
+    # A request forged from the viewer's own session (same origin, cookie attached).
+    statuses = page.evaluate(
+        """async () => {
+            const post = (url, body, method) => fetch(url, {method: method || 'POST',
+                credentials: 'same-origin', headers: {'Content-Type': 'application/json'},
+                body: JSON.stringify(body)}).then(r => r.status);
+            return [
+                await post('/api/tasks', {title: 'forged'}),
+                await post('/api/tasks', {tasks: [{id: 1, status: 'done'}]}, 'PUT'),
+                await post('/api/auth/users', {username: 'forged-admin',
+                    password: 'forged-password-123', role: 'admin'}),
+                await post('/api/tokens/rotate', {}),
+            ];
+        }"""
+    )
+    assert statuses == [403, 403, 403, 403]
+    page.goto("/users")
+    expect(page.locator("main")).to_contain_text("needs the admin role")
+    titles = [t["title"] for t in site.api("GET", "/api/tasks?limit=200")["tasks"]]
+    assert "forged" not in titles
+    users = [u["username"] for u in site.api("GET", "/api/auth/users")["users"]]
+    assert "forged-admin" not in users
+
+
+def test_a_cross_site_request_with_the_session_is_refused(site: Site, visitor: Visitor) -> None:
+    visitor.login(site.user("admin"))
+    cookies = {c["name"]: c["value"] for c in visitor.context.cookies()}
+    with httpx.Client(base_url=site.url, cookies=cookies) as client:
+        forged = client.post(
+            "/api/auth/users",
+            json={"username": "csrf-made", "password": PASSWORD, "role": "admin"},
+            headers={"Origin": "https://evil.example", "Sec-Fetch-Site": "cross-site"},
+        )
+    assert forged.status_code == 403
+    assert forged.json() == {"error": "CSRF origin mismatch"}
+
+
+# ---------------------------------------------------------------- task board
+
+
+def test_creating_and_moving_a_task_on_the_board(site: Site, visitor: Visitor) -> None:
+    visitor.login(site.user("operator"))
+    page = visitor.page()
+    page.goto("/tasks")
+    page.click("#new-task")
+    dialog = page.locator("#task-dialog")
+    expect(dialog).to_be_visible()
+    expect(page.locator("#t-title")).to_be_focused()
+    page.click("#task-save")
+    expect(dialog.locator(".field-error:not([hidden])")).to_have_text("A title is required.")
+    title = f"Ship the board {time.time_ns()}"
+    page.fill("#t-title", title)
+    page.select_option("#t-priority", "high")
+    page.click("#task-save")
+    expect(dialog).to_be_hidden()
+    new_card = column(page, "inbox").locator(".task-card", has_text=title)
+    expect(new_card).to_be_visible()
+
+    new_card.drag_to(column(page, "in_progress").locator(".column-body"))
+    moved = column(page, "in_progress").locator(".task-card", has_text=title)
+    expect(moved).to_be_visible()
+    tasks = site.api("GET", "/api/tasks?limit=200")["tasks"]
+    assert [t["status"] for t in tasks if t["title"] == title] == ["in_progress"]
+
+    # The keyboard route: the card's "Move to" menu calls the same API.
+    moved.locator(".move-select").select_option("review")
+    expect(column(page, "review").locator(".task-card", has_text=title)).to_be_visible()
+    assert visitor.console.errors() == []
+
+
+def test_the_review_gate_refusal_is_shown_not_swallowed(site: Site, visitor: Visitor) -> None:
+    title = f"Needs aegis {time.time_ns()}"
+    site.task(title, status="review")
+    visitor.login(site.user("operator"))
+    page = visitor.page()
+    page.goto("/tasks")
+    source = column(page, "review").locator(".task-card", has_text=title)
+    expect(source).to_be_visible()
+    source.drag_to(column(page, "done").locator(".column-body"))
+    error = column(page, "done").locator(".column-error")
+    expect(error).to_contain_text("Aegis approval is required to move task to done.")
+    expect(column(page, "review").locator(".task-card", has_text=title)).to_be_visible()
+    tasks = site.api("GET", "/api/tasks?limit=200")["tasks"]
+    assert [t["status"] for t in tasks if t["title"] == title] == ["review"]
+
+    # Approving as aegis in the detail dialog lets it through.
+    source.locator(".row-link").click()
+    page.fill("#r-notes", "Looks right")
+    page.click("#review-submit")
+    expect(page.locator("#review-list")).to_contain_text("aegis")
+    page.keyboard.press("Escape")
+    expect(column(page, "done").locator(".task-card", has_text=title)).to_be_visible()
+    assert visitor.console.errors(allow=("status of 403",)) == []
+
+
+def test_task_detail_threads_comments_with_mention_autocomplete(
+    site: Site, visitor: Visitor
+) -> None:
+    mentioned = site.user("viewer", prefix="mira")
+    title = f"Discuss {time.time_ns()}"
+    site.task(title)
+    visitor.login(site.user("operator"))
+    page = visitor.page()
+    page.goto("/tasks")
+    card(page, title).locator(".row-link").click()
+    expect(page.locator("#comment-list")).to_contain_text("No comments yet")
+    box = page.locator("#c-content")
+    box.click()
+    box.type("Please check this @mira")
+    menu = page.locator("#c-content-mentions")
+    expect(menu).to_be_visible()
+    expect(menu.locator("li").first).to_contain_text(mentioned)
+    box.press("Enter")
+    expect(box).to_have_value(f"Please check this @{mentioned} ")
+    page.click("#comment-submit")
+    thread = page.locator("#comment-list .comment").first
+    expect(thread).to_contain_text(f"@{mentioned}")
+    thread.get_by_role("button", name="Reply").click()
+    expect(page.locator("#reply-to")).to_be_visible()
+    page.fill("#c-content", "Done, thanks")
+    page.click("#comment-submit")
+    expect(thread.locator(".replies .comment")).to_contain_text("Done, thanks")
+    # An unknown mention is refused by the API and the message stays beside the button.
+    page.fill("#c-content", "ping @nobody-by-this-name")
+    page.click("#comment-submit")
+    expect(page.locator("#comment-form .field-error:not([hidden])")).to_contain_text(
+        "Unknown mentions"
+    )
+    assert visitor.console.errors(allow=("status of 400",)) == []
+
+
+# ---------------------------------------------------------------- live updates
+
+
+def test_live_activity_arrives_without_reload(site: Site, visitor: Visitor) -> None:
+    visitor.login(site.user("viewer"))
+    page = visitor.page()
+    page.goto("/activity")
+    if page.locator("body").get_attribute("data-events") == "":
+        pytest.skip("this server does not serve /api/events yet")
+    expect(page.locator("#live-status")).to_have_text("Live")
+    title = f"Arrives live {time.time_ns()}"
+    page.evaluate("window.__marker = 'same document'")
+    site.task(title)
+    expect(page.locator("#activity-list")).to_contain_text(title, timeout=10_000)
+    assert page.evaluate("window.__marker") == "same document"
+
+
+# ---------------------------------------------------------------- admin flows
+
+
+def _pending_request(site: Site, email: str) -> int:
+    engine = sa.create_engine(site.database.url, poolclass=sa.pool.NullPool)
+    now = int(time.time())
+    try:
+        with engine.begin() as conn:
+            result = conn.execute(
+                sa.insert(access_requests).values(
+                    email=email,
+                    provider="google",
+                    provider_user_id=f"sub-{now}-{email}",
+                    display_name="Grace Hopper",
+                    status="pending",
+                    attempt_count=1,
+                    last_attempt_at=now,
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+            return int(result.inserted_primary_key[0])
+    finally:
+        engine.dispose()
+
+
+def test_admin_approves_an_access_request_with_a_role(site: Site, visitor: Visitor) -> None:
+    email = f"grace.{time.time_ns()}@example.com"
+    request_id = _pending_request(site, email)
+    visitor.login(site.user("admin"))
+    page = visitor.page()
+    page.goto("/users")
+    item = page.locator(f'[data-request="{request_id}"]')
+    expect(item).to_contain_text(email)
+    item.locator("select").select_option("operator")
+    item.get_by_role("button", name="Approve").click()
+    expect(item).to_be_hidden()
+    users = site.api("GET", "/api/auth/users")["users"]
+    made = [u for u in users if u["email"] == email]
+    assert len(made) == 1 and made[0]["role"] == "operator" and made[0]["provider"] == "google"
+    expect(page.locator("#user-rows")).to_contain_text(email)
+    assert visitor.console.errors() == []
+
+
+def test_rotating_the_api_key_shows_it_once_and_it_works(site: Site, visitor: Visitor) -> None:
+    visitor.login(site.user("admin"))
+    page = visitor.page()
+    page.goto("/settings")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.click("#rotate-key")
+    secret = page.locator("#apikey-secret .secret-value")
+    expect(secret).to_have_text(re.compile(r"^mc_[0-9a-f]{48}$"))
+    key = secret.text_content() or ""
+    with httpx.Client(base_url=site.url) as client:
+        assert client.get("/api/auth/me", headers={"x-api-key": key}).status_code == 200
+    # Shown once: a reload does not bring it back.
+    page.reload()
+    expect(page.locator("#apikey-status")).to_contain_text("rotated key is active")
+    assert key not in page.content()
+    assert visitor.console.errors() == []
+
+
+def test_audit_page_filters_pages_and_verifies_the_chain(site: Site, visitor: Visitor) -> None:
+    admin = site.user("admin")
+    visitor.login(admin)
+    page = visitor.page()
+    page.goto("/audit")
+    expect(page.locator("#chain-status")).to_contain_text("Chain intact")
+    page.fill("#au-actor", admin)
+    page.fill("#au-action", "login")
+    page.click("#audit-filters button[type=submit]")
+    expect(page.locator("#audit-rows tr")).to_have_count(1)
+    expect(page.locator("#audit-rows")).to_contain_text("login")
+    with page.expect_download() as download_info:
+        page.click("#export-csv")
+    exported = Path(download_info.value.path()).read_text()
+    assert exported.splitlines()[0].startswith("id,created_at,action,actor")
+    assert f",login,{admin}," in exported
+    exports = site.api("GET", f"/api/audit?action=data_export&actor={admin}")
+    assert exports["total"] == 1
+    assert visitor.console.errors() == []
+
+
+def test_dialogs_work_from_the_keyboard(site: Site, visitor: Visitor) -> None:
+    visitor.login(site.user("operator"))
+    page = visitor.page()
+    page.goto("/tasks")
+    page.keyboard.press("Tab")
+    expect(page.locator(".skip-link")).to_be_focused()
+    page.focus("#new-task")
+    page.keyboard.press("Enter")
+    expect(page.locator("#task-dialog")).to_be_visible()
+    expect(page.locator("#t-title")).to_be_focused()
+    page.keyboard.press("Escape")
+    expect(page.locator("#task-dialog")).to_be_hidden()
+
+
+# ---------------------------------------------------------------- every page, both widths
+
+
+def _seed_for_screens(site: Site) -> None:
+    existing = {a["name"] for a in site.api("GET", "/api/agents?limit=200")["agents"]}
+    for name, role, status in (
+        ("claude-coder", "coder", "busy"),
+        ("review-bot", "reviewer", "idle"),
+        ("ops-runner", "devops", "offline"),
+    ):
+        if name not in existing:
+            site.api("POST", "/api/agents", json={"name": name, "role": role, "status": status})
+    for title, status, priority, who in (
+        ("Fix the login redirect loop", "in_progress", "high", "claude-coder"),
+        ("Write the retention runbook", "inbox", "medium", None),
+        ("Rotate staging credentials", "assigned", "critical", "ops-runner"),
+        ("Review webhook signature docs", "review", "low", "review-bot"),
+        ("Nightly backup verification", "done", "medium", "ops-runner"),
+        ("Flaky queue test on PostgreSQL", "failed", "high", "claude-coder"),
+    ):
+        site.task(title, status=status, priority=priority, assigned_to=who)
+
+
+def test_every_page_loads_without_console_errors_or_csp_violations(
+    site: Site, visitor_factory: Callable[..., Visitor]
+) -> None:
+    _seed_for_screens(site)
+    from tests.web.conftest import shots_dir
+
+    folder = shots_dir()
+    for width in (1280, 390):
+        visitor = visitor_factory(width=width, height=900 if width > 400 else 844)
+        visitor.login(ADMIN_USER, ADMIN_PASS)
+        page = visitor.page()
+        for spec in PAGES:
+            page.goto(spec.path)
+            expect(page.locator("h1")).to_be_visible()
+            settle(page)
+            if spec.path in ("/", "/tasks", "/audit"):
+                name = {"/": "overview", "/tasks": "tasks", "/audit": "audit"}[spec.path]
+                page.screenshot(path=str(folder / f"{name}-{width}.png"), full_page=False)
+            if width < 400:
+                # Nothing but the board may scroll sideways on a phone.
+                overflow = page.evaluate(
+                    "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+                )
+                assert overflow <= 1, (spec.path, overflow)
+        assert visitor.console.errors() == [], visitor.console.errors()
+        assert visitor.console.csp_violations() == []
+
+
+def test_admin_creates_and_revokes_an_agent_key(site: Site, visitor: Visitor) -> None:
+    name = f"keyed-{time.time_ns()}"
+    site.api("POST", "/api/agents", json={"name": name, "role": "coder"})
+    visitor.login(site.user("admin"))
+    page = visitor.page()
+    page.goto("/agents")
+    page.locator(f'tr[data-agent="{name}"] .row-link').click()
+    expect(page.locator("#agent-detail")).to_be_visible()
+    expect(page.locator("#key-rows")).to_contain_text("No keys yet")
+    page.fill("#k-name", "ci-runner")
+    page.fill("#k-days", "30")
+    page.click("#key-create")
+    secret = page.locator("#key-secret .secret-value")
+    expect(secret).to_have_text(re.compile(r"^mca_[0-9a-f]{48}$"))
+    key = secret.text_content() or ""
+    with httpx.Client(base_url=site.url) as client:
+        assert client.get("/api/auth/me", headers={"x-api-key": key}).status_code == 200
+        page.once("dialog", lambda dialog: dialog.accept())
+        page.locator("#key-rows").get_by_role("button", name="Revoke").click()
+        expect(page.locator("#key-rows")).to_contain_text("revoked")
+        assert client.get("/api/auth/me", headers={"x-api-key": key}).status_code == 401
+    assert visitor.console.errors() == []
+
+
+def test_account_page_manages_own_sessions_and_keys(site: Site, visitor: Visitor) -> None:
+    username = site.user("operator")
+    with httpx.Client(base_url=site.url) as other_device:
+        response = other_device.post(
+            "/api/auth/login", json={"username": username, "password": PASSWORD}
+        )
+        assert response.status_code == 200
+        visitor.login(username)
+        page = visitor.page()
+        page.goto("/account")
+        rows = page.locator("#session-rows tr")
+        expect(rows).to_have_count(2)
+        expect(page.locator("#session-rows")).to_contain_text("this browser")
+        page.locator("#session-rows").get_by_role("button", name="Revoke").click()
+        expect(rows).to_have_count(1)
+        assert other_device.get("/api/auth/me").status_code == 401
+    # A personal key, no higher than the operator's own role.
+    assert page.locator("#pk-role option").all_text_contents() == ["viewer", "operator"]
+    page.fill("#pk-name", "laptop")
+    page.click("#pkey-create")
+    expect(page.locator("#pkey-secret .secret-value")).to_have_text(
+        re.compile(r"^mcu_[0-9a-f]{48}$")
+    )
+    expect(page.locator("#pkey-rows")).to_contain_text("laptop")
+    assert visitor.console.errors() == []
