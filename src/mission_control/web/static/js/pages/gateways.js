@@ -5,6 +5,7 @@
   var rowsEl = document.getElementById("gateway-rows");
   var dialog = document.getElementById("gateway-dialog");
   var form = document.getElementById("gateway-form");
+  var probed = {}; // last POST /api/gateways/health result by id ("env" for the environment's)
 
   async function load() {
     MC.clear(rowsEl);
@@ -18,36 +19,37 @@
     var gateways = data.gateways || [];
     if (!gateways.length) rowsEl.appendChild(h("tr", {}, h("td", { colspan: 5 }, MC.empty("No gateways", "Add one with “Add gateway”, or set OPENCLAW_GATEWAY_URL and OPENCLAW_GATEWAY_TOKEN."))));
     gateways.forEach(function (g) {
-      var del = null;
-      if (g.id !== null && g.id !== undefined) {
-        del = h("button", { type: "button", class: "small danger", text: "Remove" });
-        del.addEventListener("click", function () {
-          if (!window.confirm("Remove gateway " + g.name + "?")) return;
-          MC.act(del, async function () {
-            await MC.api("DELETE", "/api/gateways/" + g.id);
-            load();
-          });
+      var del = h("button", { type: "button", class: "small danger", text: "Remove" });
+      del.addEventListener("click", function () {
+        if (!window.confirm("Remove gateway " + g.name + "?")) return;
+        MC.act(del, async function () {
+          await MC.api("DELETE", "/api/gateways", { id: g.id });
+          load();
         });
-      }
-      var status = g.status || (g.last_error ? "error" : "unknown");
-      rowsEl.appendChild(h("tr", {}, h("td", {}, h("strong", { text: g.name }), g.is_primary ? " " : null, g.is_primary ? MC.badge("primary") : null, g.source === "env" ? h("div", { class: "small muted", text: "from the environment" }) : null), h("td", { class: "hide-narrow mono small", text: g.url || "" }),
-        h("td", {}, MC.badge(status, status === "online" || status === "connected" ? "ok" : status === "error" || status === "offline" ? "fail" : ""), g.last_error ? h("div", { class: "small error", text: g.last_error }) : null),
-        h("td", { class: "hide-narrow", text: g.has_token ? (g.has_device_token ? "token + device token" : "token") : "none" }), h("td", { class: "actions" }, del)));
+      });
+      var result = probed[g.id === null ? "env" : g.id];
+      var status = (result && result.status) || g.status || (g.last_error ? "error" : "unknown");
+      var problem = result ? result.error : g.last_error;
+      var tone = status === "online" ? "ok" : status === "error" || status === "offline" ? "fail" : "";
+      // The gateway from OPENCLAW_GATEWAY_* (id null) is configured by the environment, not here.
+      var action = g.id === null ? h("span", { class: "small muted", text: "environment" }) : del;
+      rowsEl.appendChild(h("tr", {}, h("td", {}, h("strong", { text: g.name })), h("td", { class: "hide-narrow mono small", text: g.url || "" }),
+        h("td", {}, MC.badge(status, tone), problem ? h("div", { class: "small error", text: problem }) : null,
+          result && result.guidance ? h("div", { class: "small muted", text: result.guidance }) : null),
+        h("td", { class: "hide-narrow", text: g.has_token ? "stored" : "none" }), h("td", { class: "actions" }, action)));
     });
   }
 
-  var probe = document.getElementById("probe-gateways");
-  probe.addEventListener("click", async function () {
-    var report = await MC.act(probe, function () { return MC.api("GET", "/api/gateways/health"); });
-    if (!report) return;
-    var list = MC.clear(document.getElementById("probe-list"));
-    (report.results || []).forEach(function (r) {
-      list.appendChild(h("li", {}, MC.badge(r.status, r.status === "online" ? "ok" : "fail"), h("strong", { text: r.name }),
-        h("span", { class: "grow small muted", text: [r.error, r.guidance, r.latency_ms !== undefined && r.latency_ms !== null ? r.latency_ms + " ms" : ""].filter(Boolean).join(" · ") })));
+  var check = document.getElementById("check-gateways");
+  check.addEventListener("click", function () {
+    MC.act(check, async function () {
+      var report = await MC.api("POST", "/api/gateways/health");
+      probed = {};
+      (report.results || []).forEach(function (r) { probed[r.id === null ? "env" : r.id] = r; });
+      load();
     });
-    if (!list.children.length) list.appendChild(h("li", { class: "muted", text: "No gateway to probe." }));
-    load();
   });
+
   document.getElementById("new-gateway").addEventListener("click", function () {
     form.reset();
     MC.clearError(document.getElementById("gateway-save"));
