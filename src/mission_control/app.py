@@ -17,6 +17,7 @@ from mission_control.security.body_limit import BodyLimitMiddleware
 from mission_control.security.client_ip import ClientIPMiddleware
 from mission_control.security.csrf import CSRFMiddleware
 from mission_control.security.gate import AuthGateMiddleware
+from mission_control.security.header_limit import HeaderLimitMiddleware
 from mission_control.security.headers import SecurityHeadersMiddleware
 from mission_control.security.hosts import HostAllowlistMiddleware
 from mission_control.security.network import parse_networks
@@ -64,9 +65,10 @@ def create_app(settings: Settings | None = None, *, migrate: bool = True) -> Fas
     app.mount("/static", static_files(), name="static")
 
     # Starlette runs the middleware added last first; read this list bottom-up for the order
-    # a request sees: request id → security headers → error boundary → client IP → host
-    # allowlist → CSRF → gate → (admin 2FA enrolment) → body limit. Headers sit outside the
-    # host check and the error boundary so even a refused host or an unexpected 500 gets them.
+    # a request sees: request id → security headers → header limit → error boundary → client
+    # IP → host allowlist → CSRF → gate → (admin 2FA enrolment) → body limit. Headers sit
+    # outside the host check and the error boundary so even a refused host or an unexpected
+    # 500 gets them.
     app.add_middleware(BodyLimitMiddleware)
     if settings.require_2fa_for_admins:
         app.add_middleware(AdminTwoFactorMiddleware)  # needs the actor: runs after the gate
@@ -80,6 +82,7 @@ def create_app(settings: Settings | None = None, *, migrate: bool = True) -> Fas
     )
     app.add_middleware(ClientIPMiddleware, trusted=parse_networks(settings.trusted_proxy_list))
     app.add_middleware(ErrorBoundaryMiddleware)
+    app.add_middleware(HeaderLimitMiddleware)  # runs right after the security headers
     app.add_middleware(
         SecurityHeadersMiddleware, hsts=settings.hsts, google=settings.google_enabled
     )

@@ -273,6 +273,7 @@ async def test_roles(
         ("GET", f"/api/gateways/{gid}", None),
         ("PATCH", f"/api/gateways/{gid}", {"name": "y"}),
         ("DELETE", f"/api/gateways/{gid}", None),
+        ("DELETE", "/api/gateways", {"id": gid}),
         ("POST", "/api/gateways/health", None),
     ]:
         response = await operator.request(method, path, json=body)
@@ -392,3 +393,16 @@ async def test_openapi_documents_the_models(admin: httpx.AsyncClient) -> None:
     assert "HealthReport" in json.dumps(spec["paths"]["/api/gateways/health"]["post"])
     schema = spec["components"]["schemas"]["GatewayOut"]["properties"]
     assert "token" not in schema and "has_token" in schema
+
+
+async def test_delete_in_the_originals_form(harness: AppHarness, admin: httpx.AsyncClient) -> None:
+    created = await _register(admin, name="lab", url="ws://127.0.0.1:1", token="t")
+    for bad in ({}, {"id": True}, {"id": "x"}, {"id": [1]}):
+        response = await admin.request("DELETE", "/api/gateways", json=bad)
+        assert response.status_code == 400, bad
+    missing = await admin.request("DELETE", "/api/gateways", json={"id": 999999})
+    assert missing.status_code == 404
+    assert len(await _rows(harness, gateways)) == 1
+    gone = await admin.request("DELETE", "/api/gateways", json={"id": created["id"]})
+    assert gone.status_code == 200 and gone.json() == {"success": True}
+    assert await _rows(harness, gateways) == []

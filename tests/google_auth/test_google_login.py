@@ -374,3 +374,75 @@ async def test_cli_approves_a_request(
     assert row["actor"] == "cli"
     again = CliRunner().invoke(cli_app, ["users", "approve", str(request["id"])])
     assert again.exit_code == 1
+
+
+def _b64(raw: bytes) -> str:
+    import base64
+
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
+
+
+def _malformed(mint: Minter) -> dict[str, str]:
+    good = mint()
+    head, body, sig = good.split(".")
+    alg_none = _b64(b'{"alg":"none","kid":"key-a"}')
+    kid_int = _b64(b'{"alg":"RS256","kid":7}')
+    return {
+        "two segments": f"{head}.{body}",
+        "four segments": f"{good}.{sig}",
+        "header not base64": f"!!!.{body}.{sig}",
+        "header not json": f"{_b64(b'kid=key-a')}.{body}.{sig}",
+        "header is a list": f"{_b64(b'[1,2]')}.{body}.{sig}",
+        "alg none": f"{alg_none}.{body}.",
+        "kid not a string": f"{kid_int}.{body}.{sig}",
+        "kid huge": mint(kid="k" * 500),
+        "payload not json": f"{head}.{_b64(b'not json at all')}.{sig}",
+        "signature stripped": f"{head}.{body}.",
+        "signature of another token": f"{head}.{mint(sub='someone-else').split('.')[1]}.{sig}",
+        "unicode": "ééé.☃☃☃.🙂🙂",
+        "nul bytes": f"{head}\x00.{body}.{sig}",
+        "sql-ish": "' OR 1=1 --.x.y",
+        "megabyte": "A" * (1024 * 1024),
+    }
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        "two segments",
+        "four segments",
+        "header not base64",
+        "header not json",
+        "header is a list",
+        "alg none",
+        "kid not a string",
+        "kid huge",
+        "payload not json",
+        "signature stripped",
+        "signature of another token",
+        "unicode",
+        "nul bytes",
+        "sql-ish",
+        "megabyte",
+    ],
+)
+async def test_malformed_tokens_get_a_clear_401_and_change_nothing(
+    google: AppHarness, mint: Minter, case: str
+) -> None:
+    token = _malformed(mint)[case]
+    response = await google.new_client().post("/api/auth/google", json={"credential": token})
+    if case == "megabyte":
+        # Refused before any parsing, by the body limit or the token size check.
+        assert response.status_code in (401, 413)
+    else:
+        assert response.status_code == 401, response.text
+        assert response.json() == {"error": "Invalid Google credential"}
+        [failure] = _audit(google, "login_failed")
+        assert failure["detail"]["provider"] == "google"
+        assert token[:30] not in str(failure)
+    assert _requests(google) == []
+
+    def user_count(conn: sa.Connection) -> int:
+        return int(conn.execute(sa.select(sa.func.count()).select_from(users)).scalar() or 0)
+
+    assert google.rt.db.read_sync(user_count) == 0

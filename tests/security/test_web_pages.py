@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from html.parser import HTMLParser
+from urllib.parse import quote
 
 import httpx
 import pytest
@@ -78,7 +79,9 @@ async def test_login_page(harness: AppHarness) -> None:
 async def test_pages_redirect_to_login_when_signed_out(harness: AppHarness, path: str) -> None:
     response = await harness.client.get(path)
     assert response.status_code == 303
-    assert response.headers["location"] == "/login"
+    # Back to the page asked for after signing in (a local path only; see tests/web).
+    expected = "/login" if path == "/" else "/login?next=" + quote(path, safe="/")
+    assert response.headers["location"] == expected
     assert response.headers["x-frame-options"] == "DENY"
 
 
@@ -98,7 +101,7 @@ async def test_overview_shows_the_user_and_logout_ends_the_session(harness: AppH
     assert login.status_code == 200
     home = await client.get("/")
     _check_page(home)
-    assert "Signed in as <strong>Pilot &lt;b&gt;One&lt;/b&gt;</strong>" in home.text
+    assert "<strong>Pilot &lt;b&gt;One&lt;/b&gt;</strong>" in home.text
     assert 'id="logout"' in home.text
     assert (await client.get("/login")).headers["location"] == "/"
     missing = await client.get("/no-such-page")
@@ -116,7 +119,7 @@ async def test_setup_flow_as_the_page_posts_it(harness: AppHarness) -> None:
         headers={"origin": "http://testserver", "sec-fetch-site": "same-origin"},
     )
     assert created.status_code == 201
-    assert "Signed in as <strong>The Owner</strong>" in (await client.get("/")).text
+    assert "<strong>The Owner</strong>" in (await client.get("/")).text
 
 
 async def test_static_assets_are_served_with_headers(harness: AppHarness) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import time
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 
@@ -14,13 +15,13 @@ from playwright.sync_api import Browser, Locator, Page, expect
 
 from mission_control.db.tables import access_requests
 from mission_control.web.pages import PAGES
+from tests.server import ServerProcess
 from tests.web.conftest import (
     ADMIN_PASS,
     ADMIN_USER,
     PASSWORD,
     Site,
     Visitor,
-    fresh_server,
 )
 
 pytestmark = pytest.mark.browser
@@ -34,43 +35,49 @@ def card(page: Page, title: str) -> Locator:
     return page.locator(".task-card", has_text=title)
 
 
+def tag() -> str:
+    """A short unique suffix: tests share one server, and titles show in the screenshots."""
+    return uuid.uuid4().hex[:4]
+
+
 def settle(page: Page) -> None:
     """Wait until the page's own API calls are done (live event streams stay open)."""
     page.wait_for_function("() => window.MC && window.MC.pending === 0")
-    page.wait_for_timeout(150)
+    page.wait_for_timeout(50)
 
 
 # ---------------------------------------------------------------- first run, login, logout
 
 
 def test_setup_creates_the_first_admin(
-    db_kind: str, tmp_path: Path, visitor_factory: Callable[..., Visitor]
+    empty_server: ServerProcess, visitor_factory: Callable[..., Visitor]
 ) -> None:
-    server, database = fresh_server(db_kind, tmp_path)
-    try:
-        visitor = visitor_factory(base_url=server.base_url)
-        page = visitor.page()
-        page.goto("/")
-        expect(page).to_have_url(re.compile(r"/setup$"))
-        page.fill("#username", "chief")
-        page.fill("#password", "short")
-        expect(page.locator("#strength-label")).to_have_text("Too short")
-        page.fill("#password", "Plenty-Long-Passphrase-2026")
-        expect(page.locator("#strength-label")).to_have_text("Strong")
-        page.fill("#confirm", "something else entirely")
-        page.click("button[type=submit]")
-        expect(page.locator("#form-error")).to_have_text("The passwords do not match.")
-        page.fill("#confirm", "Plenty-Long-Passphrase-2026")
-        page.click("button[type=submit]")
-        expect(page).to_have_url(server.base_url + "/")
-        expect(page.locator(".whoami")).to_contain_text("chief")
-        # Setup is over: the page now sends people to the login page.
-        page.goto("/setup")
-        expect(page).to_have_url(re.compile(r"/$"))
-        assert visitor.console.errors() == []
-    finally:
-        server.stop()
-        database.drop()
+    server = empty_server
+    visitor = visitor_factory(base_url=server.base_url)
+    page = visitor.page()
+    page.goto("/")
+    expect(page).to_have_url(re.compile(r"/setup$"))
+    page.fill("#username", "chief")
+    page.fill("#password", "short")
+    expect(page.locator("#strength-label")).to_have_text("Too short")
+    page.fill("#password", "Plenty-Long-Passphrase-2026")
+    expect(page.locator("#strength-label")).to_have_text("Strong")
+    page.fill("#confirm", "something else entirely")
+    page.click("button[type=submit]")
+    expect(page.locator("#form-error")).to_have_text("The passwords do not match.")
+    page.fill("#confirm", "Plenty-Long-Passphrase-2026")
+    page.click("button[type=submit]")
+    expect(page).to_have_url(server.base_url + "/")
+    expect(page.locator(".whoami")).to_contain_text("chief")
+    # Setup is over: the page now sends people on, and the API refuses a second admin.
+    page.goto("/setup")
+    expect(page).to_have_url(re.compile(r"/$"))
+    again = httpx.post(
+        server.base_url + "/api/setup",
+        json={"username": "second", "password": "Plenty-Long-Passphrase-2026"},
+    )
+    assert again.status_code == 403
+    assert visitor.console.errors() == []
 
 
 def test_login_goes_back_to_the_page_asked_for_and_logout_ends_it(
@@ -226,13 +233,14 @@ def test_creating_and_moving_a_task_on_the_board(site: Site, visitor: Visitor) -
     expect(page.locator("#t-title")).to_be_focused()
     page.click("#task-save")
     expect(dialog.locator(".field-error:not([hidden])")).to_have_text("A title is required.")
-    title = f"Ship the board {time.time_ns()}"
+    title = f"Ship the board ({tag()})"
     page.fill("#t-title", title)
     page.select_option("#t-priority", "high")
     page.click("#task-save")
     expect(dialog).to_be_hidden()
     new_card = column(page, "inbox").locator(".task-card", has_text=title)
     expect(new_card).to_be_visible()
+    settle(page)  # the live refresh after the create re-renders the board; drag after it
 
     new_card.drag_to(column(page, "in_progress").locator(".column-body"))
     moved = column(page, "in_progress").locator(".task-card", has_text=title)
@@ -247,13 +255,14 @@ def test_creating_and_moving_a_task_on_the_board(site: Site, visitor: Visitor) -
 
 
 def test_the_review_gate_refusal_is_shown_not_swallowed(site: Site, visitor: Visitor) -> None:
-    title = f"Needs aegis {time.time_ns()}"
+    title = f"Publish the release notes ({tag()})"
     site.task(title, status="review")
     visitor.login(site.user("operator"))
     page = visitor.page()
     page.goto("/tasks")
     source = column(page, "review").locator(".task-card", has_text=title)
     expect(source).to_be_visible()
+    settle(page)
     source.drag_to(column(page, "done").locator(".column-body"))
     error = column(page, "done").locator(".column-error")
     expect(error).to_contain_text("Aegis approval is required to move task to done.")
@@ -275,7 +284,7 @@ def test_task_detail_threads_comments_with_mention_autocomplete(
     site: Site, visitor: Visitor
 ) -> None:
     mentioned = site.user("viewer", prefix="mira")
-    title = f"Discuss {time.time_ns()}"
+    title = f"Plan the rollout ({tag()})"
     site.task(title)
     visitor.login(site.user("operator"))
     page = visitor.page()
@@ -317,7 +326,7 @@ def test_live_activity_arrives_without_reload(site: Site, visitor: Visitor) -> N
     if page.locator("body").get_attribute("data-events") == "":
         pytest.skip("this server does not serve /api/events yet")
     expect(page.locator("#live-status")).to_have_text("Live")
-    title = f"Arrives live {time.time_ns()}"
+    title = f"Triage the overnight alerts ({tag()})"
     page.evaluate("window.__marker = 'same document'")
     site.task(title)
     expect(page.locator("#activity-list")).to_contain_text(title, timeout=10_000)
@@ -521,3 +530,145 @@ def test_account_page_manages_own_sessions_and_keys(site: Site, visitor: Visitor
     )
     expect(page.locator("#pkey-rows")).to_contain_text("laptop")
     assert visitor.console.errors() == []
+
+
+# ---------------------------------------------------------------- operations pages
+
+
+def test_webhook_created_in_the_page_shows_its_secret_once(site: Site, visitor: Visitor) -> None:
+    visitor.login(site.user("admin"))
+    page = visitor.page()
+    page.goto("/webhooks")
+    name = f"relay-{time.time_ns()}"
+    page.click("#new-webhook")
+    page.fill("#w-name", name)
+    page.fill("#w-url", "http://127.0.0.1:9/hook")
+    page.click("#webhook-save")
+    # The save-time SSRF check refuses a loopback target, beside the button.
+    expect(page.locator("#webhook-form .field-error:not([hidden])")).to_contain_text(
+        "internal or private"
+    )
+    page.fill("#w-url", "https://hooks.example.com/mission-control")
+    page.fill("#w-events", "task.created, agent.status_change")
+    page.click("#webhook-save")
+    expect(page.locator("#webhook-secret .secret-value")).to_have_text(
+        re.compile(r"^[0-9a-f]{32,}$")
+    )
+    secret = page.locator("#webhook-secret .secret-value").text_content() or ""
+    row = page.locator("#webhook-rows tr", has_text=name)
+    expect(row).to_contain_text("task.created, agent.status_change")
+    expect(row).to_contain_text("••••")
+    page.reload()
+    assert secret not in page.content()
+    assert visitor.console.errors(allow=("status of 400",)) == []
+
+
+def test_alert_rules_evaluate_now(site: Site, visitor: Visitor) -> None:
+    visitor.login(site.user("operator"))
+    page = visitor.page()
+    page.goto("/alerts")
+    expect(page.locator("#rule-rows")).to_contain_text("Failed logins burst")
+    # Deleting rules is for admins: an operator gets no delete button.
+    assert page.locator("#rule-rows").get_by_role("button", name="Delete").count() == 0
+    page.click("#evaluate")
+    expect(page.locator("#evaluation-list")).to_contain_text("rule(s) evaluated")
+    assert visitor.console.errors() == []
+
+
+def test_pipeline_created_and_started_from_the_page(site: Site, visitor: Visitor) -> None:
+    stamp = time.time_ns()
+    for name in (f"Plan {stamp}", f"Build {stamp}"):
+        site.api("POST", "/api/workflows", json={"name": name, "task_prompt": "Do " + name})
+    visitor.login(site.user("operator"))
+    page = visitor.page()
+    page.goto("/pipelines")
+    page.click("#new-pipeline")
+    page.fill("#pl-name", f"Flow {stamp}")
+    steps = page.locator("#step-list .step select:first-child")
+    page.locator("#step-list .step").nth(0).locator("select").first.select_option(
+        label=f"Plan {stamp}"
+    )
+    page.locator("#step-list .step").nth(1).locator("select").first.select_option(
+        label=f"Build {stamp}"
+    )
+    assert steps.count() >= 2
+    page.click("#pipeline-save")
+    item = page.locator("#pipeline-list li", has_text=f"Flow {stamp}")
+    expect(item).to_contain_text(f"Plan {stamp} → Build {stamp}")
+    item.get_by_role("button", name="Start run").click()
+    expect(page.locator("#run-rows")).to_contain_text("running")
+    tasks = [t["title"] for t in site.api("GET", "/api/tasks?limit=200")["tasks"]]
+    assert any(f"Plan {stamp}" in title or "Do Plan" in title for title in tasks), tasks[:5]
+    assert visitor.console.errors() == []
+
+
+def test_costs_page_charts_reported_usage(site: Site, visitor: Visitor) -> None:
+    agent = f"spender-{time.time_ns()}"
+    site.api(
+        "POST",
+        "/api/tokens",
+        json={
+            "model": "claude-sonnet-4",
+            "sessionId": f"{agent}:cli",
+            "inputTokens": 1000,
+            "outputTokens": 500,
+        },
+    )
+    visitor.login(site.user("viewer"))
+    page = visitor.page()
+    page.goto("/costs")
+    expect(page.locator("#cost-chart svg rect.bar")).not_to_have_count(0)
+    expect(page.locator("#agent-cost-rows")).to_contain_text(agent)
+    href = page.locator("#cost-export").get_attribute("href") or ""
+    assert "action=export" in href and "format=csv" in href
+    assert visitor.console.errors() == []
+
+
+def test_two_factor_enrolment_and_the_login_step(site: Site, visitor: Visitor) -> None:
+    import pyotp
+
+    username = site.user("viewer")
+    visitor.login(username)
+    page = visitor.page()
+    page.goto("/account")
+    expect(page.locator("#twofa-status")).to_contain_text("off")
+    page.click("#twofa-start")
+    expect(page.locator("#twofa-qr")).to_have_attribute("src", re.compile(r"^data:image/svg"))
+    secret = page.locator("#twofa-secret").text_content() or ""
+    page.fill("#twofa-code", "000000" if pyotp.TOTP(secret).now() != "000000" else "111111")
+    page.click("#twofa-confirm")
+    expect(page.locator("#twofa-enable .field-error:not([hidden])")).to_be_visible()
+    expect(page).to_have_url(re.compile(r"/account$"))  # a bad code is not a sign-out
+    page.fill("#twofa-code", pyotp.TOTP(secret).now())
+    page.click("#twofa-confirm")
+    expect(page.locator("#twofa-codes .secret-value")).to_be_visible()
+    expect(page.locator("#twofa-status")).to_contain_text("on")
+    page.click("#logout")
+    expect(page).to_have_url(re.compile(r"/login$"))
+    page.fill("#username", username)
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    expect(page.locator("#otp-step")).to_be_visible()
+    expect(page.locator("#form-error")).to_contain_text("Two-factor code required")
+    # A code from the next window: valid for the server's ±1 step, unused by enrolment.
+    page.fill("#otp", pyotp.TOTP(secret).at(time.time() + 30))
+    page.click("button[type=submit]")
+    expect(page).to_have_url(site.url + "/")
+    assert visitor.console.errors(allow=("status of 400", "status of 401")) == []
+
+
+def test_search_box_finds_a_task(site: Site, visitor: Visitor) -> None:
+    title = f"Audit the quokka exporter ({tag()})"
+    task = site.task(title)
+    visitor.login(site.user("viewer"))
+    page = visitor.page()
+    page.goto("/")
+    if page.locator("#search-input").count() == 0:
+        pytest.skip("this server does not serve /api/search")
+    page.fill("#search-input", "quokka")
+    result = page.locator(f'#search-results a[href="/tasks?task={task["id"]}"]')
+    expect(result).to_be_visible()
+    result.click()
+    expect(page).to_have_url(re.compile(rf"/tasks\?task={task['id']}$"))
+    expect(page.locator("#detail-dialog")).to_be_visible()
+    expect(page.locator("#detail-title")).to_contain_text(title)

@@ -174,11 +174,16 @@ async def test_pages_whose_api_has_not_landed_say_so(
 async def test_pages_render_their_own_template_once_their_api_is_served(
     harness: AppHarness, admin: httpx.AsyncClient
 ) -> None:
-    extra = {spec.needs for spec in PAGES if spec.needs} | {"/api/integrations", "/api/auth/2fa"}
+    extra = {spec.needs for spec in PAGES if spec.needs} | {
+        "/api/integrations",
+        "/api/auth/2fa",
+        "/api/search",
+    }
     harness.app.state.web_api_paths = frozenset(extra)
     for spec in PAGES:
         response = await admin.get(spec.path)
         assert response.status_code == 200, spec.path
+        assert 'id="search-input"' in response.text
         assert "Not available on this server yet" not in response.text, spec.path
         assert f'src="/static/js/pages/{spec.script}"' in response.text
         problems, _ = inline_problems(response.text)
@@ -212,3 +217,32 @@ async def test_login_page_offers_google_only_when_configured(
         )
         problems, _ = inline_problems(page.text)
         assert problems == []
+
+
+async def test_the_server_knows_which_apis_it_serves(harness: AppHarness) -> None:
+    from mission_control.web.pages import serves
+
+    assert serves(harness.app, "/api/tasks")
+    assert serves(harness.app, "/api/auth/login")
+    assert not serves(harness.app, "/api/no-such-thing")
+
+
+async def test_audit_export_is_for_admins_and_is_itself_audited(
+    harness: AppHarness, admin: httpx.AsyncClient, operator: httpx.AsyncClient
+) -> None:
+    anonymous = await harness.client.get("/audit/export")
+    assert anonymous.status_code == 303 and anonymous.headers["location"].startswith("/login")
+    refused = await operator.get("/audit/export")
+    assert refused.status_code == 403
+    assert refused.json() == {"error": "Requires admin role or higher"}
+    bad = await admin.get("/audit/export", params={"format": "xml"})
+    assert bad.status_code == 400
+    export = await admin.get("/audit/export", params={"format": "json", "action": "login"})
+    assert export.status_code == 200
+    assert export.headers["content-disposition"].startswith('attachment; filename="audit-')
+    rows = export.json()
+    assert rows and {r["action"] for r in rows} == {"login"}
+    trail = (await admin.get("/api/audit", params={"action": "data_export"})).json()
+    assert trail["total"] == 1
+    detail = trail["events"][0]["detail"]
+    assert detail["format"] == "json" and detail["count"] == len(rows)

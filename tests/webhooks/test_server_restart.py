@@ -30,7 +30,9 @@ def db(database_url: str) -> Iterator[sa.Engine]:
 
 
 def _server(database_url: str, tmp_path: Path, name: str) -> ServerProcess:
-    return ServerProcess(database_url=database_url, data_dir=tmp_path / name, env=ENV)
+    return ServerProcess(
+        database_url=database_url, data_dir=tmp_path / name, env=ENV, startup_timeout=120
+    )
 
 
 def _api(server: ServerProcess) -> httpx.Client:

@@ -130,3 +130,30 @@ async def test_literal_private_address_refused_at_send_time(
 )
 def test_address_classes(address: str, blocked: bool) -> None:
     assert is_blocked_ip(address) is blocked
+
+
+async def test_kept_alive_connections_are_per_host_name_and_address(
+    harness_factory: Any, receiver: Receiver
+) -> None:
+    async with harness_factory(webhook_allow_private=True) as h:
+        calls: list[str] = []
+        table = {"a.example.test": ["127.0.0.1"], "b.example.test": ["127.0.0.1"]}
+        sender = h.rt.webhooks.sender
+        sender.resolver = _resolver(table, calls)
+        admin = await h.login_client("boss", "admin")
+        ids = []
+        for name in ("a", "b"):
+            url = f"http://{name}.example.test:{receiver.port}/ok"
+            ids.append((await admin.post("/api/webhooks", json={"name": name, "url": url})).json())
+        for hook in ids + ids:
+            result = (await admin.post("/api/webhooks/test", json={"id": hook["id"]})).json()
+            assert result["success"] is True, result
+        # Each send resolved its name again; two names on one address never share a pool.
+        assert calls == ["a.example.test", "b.example.test"] * 2
+        assert set(sender._clients) == {
+            ("http", "a.example.test", "127.0.0.1", receiver.port),
+            ("http", "b.example.test", "127.0.0.1", receiver.port),
+        }
+        hosts = [r.headers["Host"].split(":")[0] for r in receiver.requests]
+        assert hosts == ["a.example.test", "b.example.test"] * 2
+        await admin.aclose()

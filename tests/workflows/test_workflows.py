@@ -43,6 +43,10 @@ async def test_bad_input(operator: Any) -> None:
         {"name": "n", "task_prompt": "p", "timeout_seconds": 5},
         {"name": "n", "task_prompt": "p", "timeout_seconds": 4000},
         {"name": "n", "task_prompt": "p", "tags": "notalist"},
+        {"name": "n", "task_prompt": "p", "tags": ["x" * 101]},
+        {"name": "n", "task_prompt": "p", "tags": ["ok"] * 51},
+        {"name": "n", "task_prompt": "p", "model": ""},
+        {"name": "n", "task_prompt": "x" * 50001},
     ):
         resp = await operator.post("/api/workflows", json=body)
         assert resp.status_code == 400, body

@@ -5,10 +5,11 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from sqlalchemy.exc import IntegrityError
 from starlette.responses import Response
 
+from mission_control.bodies import documented_body, json_object
 from mission_control.deps import RuntimeDep
 from mission_control.errors import AppError, BadRequest, Conflict
 from mission_control.gateways import live, service
@@ -18,8 +19,10 @@ from mission_control.gateways.schemas import (
     GatewayEnvelope,
     GatewayList,
     GatewayPatch,
+    GatewayRef,
     HealthReport,
     SessionList,
+    Success,
 )
 from mission_control.integrations.openclaw.client import GatewayClient, transport_problem
 from mission_control.integrations.openclaw.errors import GatewayError
@@ -156,7 +159,30 @@ async def update_gateway(
     return json_response({"gateway": gateway})
 
 
-@router.delete("/api/gateways/{gid}", summary="Remove a gateway (admin)")
+@router.delete(
+    "/api/gateways",
+    summary="Remove a gateway by body id (admin)",
+    responses={200: {"model": Success}},
+    openapi_extra=documented_body(GatewayRef),
+)
+async def delete_gateway_by_body(request: Request, rt: RuntimeDep, actor: AdminActor) -> Response:
+    """The original's form, `DELETE /api/gateways {id}` (admin) → `{success: true}`; the
+    same as `DELETE /api/gateways/{id}`."""
+    body = await json_object(request)
+    raw = body.get("id")
+    if isinstance(raw, bool) or not isinstance(raw, int | str):
+        raise BadRequest("id is required")
+    ident = gateway_id(str(raw))
+    await rt.db.write(service.delete_gateway, actor, ident)
+    await rt.gateways.discard(str(ident))
+    return json_response({"success": True})
+
+
+@router.delete(
+    "/api/gateways/{gid}",
+    summary="Remove a gateway (admin)",
+    responses={200: {"model": Success}},
+)
 async def delete_gateway(gid: str, rt: RuntimeDep, actor: AdminActor) -> Response:
     """Remove a registered gateway and its stored tokens (admin) → `{success: true}`."""
     ident = gateway_id(gid)

@@ -53,6 +53,14 @@ class GatewayPatch(BaseModel):
     _url = field_validator("url")(_clean_url)
 
 
+class GatewayRef(BaseModel):
+    id: int
+
+
+class Success(BaseModel):
+    success: bool
+
+
 class GatewayOut(BaseModel):
     id: int | None = Field(description="null for the gateway configured in the environment")
     name: str

@@ -35,10 +35,22 @@ def _run_row(conn: Connection, workspace_id: int | None, run_id: int) -> dict[st
 
 
 def _public(conn: Connection, run: dict[str, Any]) -> dict[str, Any]:
-    name = conn.execute(
-        sa.select(workflow_pipelines.c.name).where(workflow_pipelines.c.id == run["pipeline_id"])
-    ).scalar()
-    return {**run, "pipeline_name": name, "steps": run["steps_snapshot"]}
+    return _publics(conn, [run])[0]
+
+
+def _publics(conn: Connection, found: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    ids = {run["pipeline_id"] for run in found}
+    names = dict(
+        conn.execute(
+            sa.select(workflow_pipelines.c.id, workflow_pipelines.c.name).where(
+                workflow_pipelines.c.id.in_(ids)
+            )
+        ).all()
+    )
+    return [
+        {**run, "pipeline_name": names.get(run["pipeline_id"]), "steps": run["steps_snapshot"]}
+        for run in found
+    ]
 
 
 def get_run(conn: Connection, workspace_id: int, run_id: int) -> dict[str, Any]:
@@ -67,7 +79,7 @@ def list_runs(
     )
     if pipeline_id is not None:
         query = query.where(pipeline_runs.c.pipeline_id == pipeline_id)
-    return [_public(conn, dict(r)) for r in conn.execute(query).mappings()]
+    return _publics(conn, [dict(r) for r in conn.execute(query).mappings()])
 
 
 def _agent_for_role(conn: Connection, workspace_id: int, role: str | None) -> str | None:

@@ -28,9 +28,13 @@ def _check_steps(conn: Connection, workspace_id: int, steps: list[dict[str, Any]
         )
 
 
-def _with_names(conn: Connection, row: Any) -> dict[str, Any]:
-    item = dict(row)
-    ids = [s["template_id"] for s in item["steps"]]
+def _with_names(conn: Connection, rows: list[Any]) -> list[dict[str, Any]]:
+    """Pipelines with each step's template name and their run counts (two queries for the
+    whole list, not two per pipeline)."""
+    items = [dict(row) for row in rows]
+    if not items:
+        return []
+    ids = {s["template_id"] for item in items for s in item["steps"]}
     names = dict(
         conn.execute(
             sa.select(workflow_templates.c.id, workflow_templates.c.name).where(
@@ -38,16 +42,17 @@ def _with_names(conn: Connection, row: Any) -> dict[str, Any]:
             )
         ).all()
     )
-    item["steps"] = [{**s, "template_name": names.get(s["template_id"])} for s in item["steps"]]
-    item["runs_count"] = int(
+    counts: dict[int, int] = dict(
         conn.execute(
-            sa.select(sa.func.count())
-            .select_from(pipeline_runs)
-            .where(pipeline_runs.c.pipeline_id == item["id"])
-        ).scalar()
-        or 0
+            sa.select(pipeline_runs.c.pipeline_id, sa.func.count())
+            .where(pipeline_runs.c.pipeline_id.in_([item["id"] for item in items]))
+            .group_by(pipeline_runs.c.pipeline_id)
+        ).all()
     )
-    return item
+    for item in items:
+        item["steps"] = [{**s, "template_name": names.get(s["template_id"])} for s in item["steps"]]
+        item["runs_count"] = int(counts.get(item["id"], 0))
+    return items
 
 
 def get_pipeline(conn: Connection, workspace_id: int, pipeline_id: int) -> dict[str, Any]:
@@ -63,7 +68,7 @@ def get_pipeline(conn: Connection, workspace_id: int, pipeline_id: int) -> dict[
     )
     if row is None:
         raise NotFound(NOT_FOUND)
-    return _with_names(conn, row)
+    return _with_names(conn, [row])[0]
 
 
 def list_pipelines(conn: Connection, workspace_id: int, limit: int) -> list[dict[str, Any]]:
@@ -73,7 +78,7 @@ def list_pipelines(conn: Connection, workspace_id: int, limit: int) -> list[dict
         .order_by(workflow_pipelines.c.id.desc())
         .limit(limit)
     ).mappings()
-    return [_with_names(conn, r) for r in rows]
+    return _with_names(conn, list(rows))
 
 
 def create_pipeline(conn: Connection, actor: Actor, fields: dict[str, Any]) -> dict[str, Any]:

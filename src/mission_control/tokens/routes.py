@@ -66,7 +66,9 @@ def _audit_export(conn: Connection, actor: Actor, fmt: str, timeframe: str, coun
 
 async def _export(rt: Runtime, actor: Actor, since: int | None, timeframe: str, fmt: str) -> Any:
     await _heavy_limit(rt, actor)
-    records, summary, truncated = await rt.db.read(stats.export_rows, actor.workspace_id, since)
+    records, summary, truncated = await rt.db.read_heavy(
+        stats.export_rows, actor.workspace_id, since
+    )
     await rt.db.write(_audit_export, actor, fmt, timeframe, len(records))
     headers = {"X-MC-Truncated": "true"} if truncated else None
     if fmt == "csv":
@@ -134,7 +136,7 @@ async def read_usage(
     if act == "list":
         size = clamp_limit(limit, CAPS["token_usage"])
         start = clamp_offset(offset)
-        items, total = await rt.db.read(service.list_usage, ws, since, size, start)
+        items, total = await rt.db.read_heavy(service.list_usage, ws, since, size, start)
         return json_response(
             {"usage": items, "total": total, "limit": size, "offset": start, "timeframe": frame}
         )
@@ -144,7 +146,7 @@ async def read_usage(
         "task-costs": stats.task_costs,
         "trends": stats.trends,
     }[act]
-    return json_response(await rt.db.read(view, ws, since, frame))
+    return json_response(await rt.db.read_heavy(view, ws, since, frame))
 
 
 @router.get(
@@ -161,5 +163,5 @@ async def usage_by_agent(rt: RuntimeDep, actor: ViewerActor, days: Param = None)
         raise BadRequest("Invalid days. Expected integer 1..365.")
     span = int(raw)
     since = int(time.time()) - span * 86400
-    result = await rt.db.read(stats.by_agent, actor.workspace_id, since)
+    result = await rt.db.read_heavy(stats.by_agent, actor.workspace_id, since)
     return json_response({**result, "days": span, "since": since})

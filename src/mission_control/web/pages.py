@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
@@ -65,14 +67,22 @@ PAGES: tuple[Page, ...] = (
 )
 
 
+def _route_paths(routes: Iterable[Any], prefix: str = "") -> Iterator[str]:
+    """Every route path, also inside routers that FastAPI includes lazily (0.16x keeps an
+    `_IncludedRouter` entry per `include_router` instead of copying the routes)."""
+    for route in routes:
+        inner = getattr(route, "original_router", None)
+        if inner is not None:
+            context = getattr(route, "include_context", None)
+            yield from _route_paths(inner.routes, prefix + getattr(context, "prefix", ""))
+        elif isinstance(route, APIRoute):
+            yield prefix + route.path
+
+
 def _api_paths(app: FastAPI) -> frozenset[str]:
     paths: frozenset[str] | None = getattr(app.state, "web_api_paths", None)
     if paths is None:
-        paths = frozenset(
-            route.path
-            for route in app.routes
-            if isinstance(route, APIRoute) and route.path.startswith("/api/")
-        )
+        paths = frozenset(p for p in _route_paths(app.routes) if p.startswith("/api/"))
         app.state.web_api_paths = paths
     return paths
 

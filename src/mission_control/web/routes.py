@@ -200,6 +200,7 @@ def _base_context(request: Request, actor: Actor, page: Page | None) -> dict[str
         "page": page,
         "nav": nav_for(actor),
         "events_url": "/api/events" if serves(request.app, "/api/events") else "",
+        "search_enabled": serves(request.app, "/api/search"),
         "can_operate": actor.at_least("operator"),
         "is_admin": actor.at_least("admin"),
         "serves": lambda path: serves(request.app, path),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import httpx
@@ -14,6 +15,8 @@ SEND_TIMEOUT_SECONDS = 10.0
 RESPONSE_BODY_CHARS = 1000
 # Bytes read from a response before the connection is dropped (never the whole body).
 RESPONSE_READ_BYTES = 8192
+# Receivers whose connections are kept alive at once (least recently used go first).
+MAX_TARGETS = 32
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,8 +34,12 @@ class Outcome:
 
 
 class Sender:
-    """Posts delivery bodies. One client, no connection reuse: each attempt connects to
-    the address its own resolution produced, with the original Host and TLS server name."""
+    """Posts delivery bodies, each to the address its own resolution produced.
+
+    Connections are kept alive per (scheme, host name, checked address, port): a pooled
+    connection only ever carries requests for the host name it was opened (and, for
+    https, verified) for, to the address that was checked for it.
+    """
 
     def __init__(
         self,
@@ -44,22 +51,39 @@ class Sender:
         self.allow_private = allow_private
         self.timeout = timeout
         self.resolver = resolver
-        self._client: httpx.AsyncClient | None = None
+        self._clients: OrderedDict[tuple[str, str, str, int | None], httpx.AsyncClient] = (
+            OrderedDict()
+        )
+        self._closing: set[asyncio.Task[None]] = set()
 
-    def _http(self) -> httpx.AsyncClient:
-        if self._client is None:
-            self._client = httpx.AsyncClient(
-                follow_redirects=False,
-                trust_env=False,
-                timeout=httpx.Timeout(self.timeout),
-                limits=httpx.Limits(max_connections=64, max_keepalive_connections=0),
-            )
-        return self._client
+    def _http(self, key: tuple[str, str, str, int | None]) -> httpx.AsyncClient:
+        client = self._clients.get(key)
+        if client is not None:
+            self._clients.move_to_end(key)
+            return client
+        client = httpx.AsyncClient(
+            follow_redirects=False,
+            trust_env=False,
+            timeout=httpx.Timeout(self.timeout),
+            limits=httpx.Limits(
+                max_connections=16, max_keepalive_connections=8, keepalive_expiry=5.0
+            ),
+        )
+        self._clients[key] = client
+        while len(self._clients) > MAX_TARGETS:
+            _key, old = self._clients.popitem(last=False)
+            # Requests still using it finish; the pool closes once idle.
+            self._closing.add(asyncio.get_running_loop().create_task(old.aclose()))
+            self._closing = {t for t in self._closing if not t.done()}
+        return client
 
     async def aclose(self) -> None:
-        if self._client is not None:
-            await self._client.aclose()
-            self._client = None
+        clients = list(self._clients.values())
+        self._clients.clear()
+        for client in clients:
+            await client.aclose()
+        if self._closing:
+            await asyncio.gather(*self._closing, return_exceptions=True)
 
     async def send(self, url: str, body: bytes, headers: dict[str, str]) -> Outcome:
         started = time.monotonic()
@@ -81,7 +105,8 @@ class Sender:
                 elif ":" in host:
                     request_headers["Host"] = f"[{host}]:{parts.port}"
                 extensions = {"sni_hostname": host} if parts.scheme.lower() == "https" else {}
-                async with self._http().stream(
+                key = (parts.scheme.lower(), host, address, parts.port)
+                async with self._http(key).stream(
                     "POST", target, content=body, headers=request_headers, extensions=extensions
                 ) as response:
                     raw = bytearray()

@@ -1,9 +1,14 @@
-"""The background sender: drains the outbox into deliveries and sends due ones, bounded."""
+"""The background sender: drains the outbox into deliveries and sends due ones, bounded.
+
+It runs on the API process's event loop: a request never waits for a delivery, but while
+a large backlog drains the sends take CPU time from request handling on a busy machine
+(bench/webhook_delivery.py measures it). Running the worker in its own process is the next
+step if that matters more than one process to deploy.
+"""
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import random
 import time
@@ -14,13 +19,21 @@ from mission_control.db.engine import Database
 from mission_control.settings import Settings
 from mission_control.webhooks.delivery import Outcome, Sender
 from mission_control.webhooks.dispatcher import BATCH, cursor_behind, dispatch_batch
-from mission_control.webhooks.queue import Claimed, claim_due, has_due, record_outcome, release
+from mission_control.webhooks.queue import (
+    Claimed,
+    has_due,
+    record_outcome,
+    release,
+    settle_and_claim,
+)
 from mission_control.webhooks.signing import delivery_headers
 
 log = logging.getLogger("mission_control.webhooks")
 
 DEFAULT_CONCURRENCY = 8
 POLL_SECONDS = 1.0
+# While sends are in flight, a pass waits this long so one write records several.
+BATCH_DELAY = 0.02
 
 
 def private_allowed(settings: Settings) -> bool:
@@ -31,7 +44,9 @@ def private_allowed(settings: Settings) -> bool:
 class WebhookWorker:
     """One per process. Woken by local commits, polling for other processes' work.
 
-    `clock` and `rng` are attributes so tests can move time instead of sleeping.
+    Each pass records the attempts that finished since the last one and claims as many
+    due rows as there are free sending slots, in one transaction. `clock` and `rng` are
+    attributes so tests can move time instead of sleeping.
     """
 
     def __init__(
@@ -41,6 +56,7 @@ class WebhookWorker:
         *,
         concurrency: int = DEFAULT_CONCURRENCY,
         poll_interval: float = POLL_SECONDS,
+        batch_delay: float = BATCH_DELAY,
     ) -> None:
         self.db = db
         self.settings = settings
@@ -48,13 +64,17 @@ class WebhookWorker:
         self.sender = Sender(allow_private=private_allowed(settings))
         self.concurrency = concurrency
         self.poll_interval = poll_interval
+        self.batch_delay = batch_delay
         self.clock: Callable[[], float] = time.time
         self.rng: Callable[[], float] = random.random
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
+        self._events_seen = True  # check the outbox on the first pass
         self._inflight: dict[int, asyncio.Task[None]] = {}
         self._sending: dict[int, asyncio.Future[Outcome]] = {}
+        self._finished: list[tuple[Claimed, Outcome]] = []
+        self._pass_lock = asyncio.Lock()  # one pass at a time (the loop and run_once)
 
     def now(self) -> int:
         return int(self.clock())
@@ -62,7 +82,7 @@ class WebhookWorker:
     async def start(self, bus: Any) -> None:
         if self.settings.webhook_allow_private and self.settings.production:
             log.warning("MC_WEBHOOK_ALLOW_PRIVATE is ignored in production")
-        bus.add_listener(lambda _event: self.wake())
+        bus.add_listener(self._on_event)
         self._task = asyncio.get_running_loop().create_task(self._run(), name="mc-webhooks")
 
     async def stop(self) -> None:
@@ -76,17 +96,36 @@ class WebhookWorker:
             future.cancel()
         claimed = list(self._inflight)
         await asyncio.gather(*self._inflight.values(), return_exceptions=True)
-        if claimed:
-            await self.db.write(release, claimed, self.now())
-        await self.sender.aclose()
+        finished, self._finished = self._finished, []
+        done = {c.id for c, _ in finished}
+        try:
+            await self.db.write(
+                settle_and_claim, finished, now=self.now(), max_retries=self.max_retries, want=0
+            )
+        finally:
+            abandoned = [i for i in claimed if i not in done]
+            if abandoned:
+                await self.db.write(release, abandoned, self.now())
+            await self.sender.aclose()
 
     def wake(self) -> None:
+        """Look at the queue now (e.g. a circuit was reset)."""
+        self._events_seen = True
+        self._wake.set()
+
+    def _on_event(self, _event: Any) -> None:
+        self._events_seen = True
         self._wake.set()
 
     async def _run(self) -> None:
         while not self._stopping:
-            with contextlib.suppress(TimeoutError):
+            try:
                 await asyncio.wait_for(self._wake.wait(), timeout=self.poll_interval)
+            except TimeoutError:
+                self._events_seen = True  # another process may have committed events
+            if self._inflight and not self._stopping:
+                # Let a few more sends finish so one write records them together.
+                await asyncio.sleep(self.batch_delay)
             self._wake.clear()
             if self._stopping:
                 return
@@ -106,13 +145,37 @@ class WebhookWorker:
                 break
         return queued
 
-    async def pump(self) -> tuple[int, int]:
-        """One pass: dispatch, then claim as many due rows as there are free slots."""
-        queued = await self.dispatch()
-        free = self.concurrency - len(self._inflight)
-        if free <= 0 or self._stopping or not await self.db.read(has_due, self.now()):
+    async def pump(self, *, force: bool = False) -> tuple[int, int]:
+        """One pass: dispatch new events, record finished attempts, claim due rows."""
+        async with self._pass_lock:
+            return await self._pass(force=force)
+
+    async def _pass(self, *, force: bool) -> tuple[int, int]:
+        queued = 0
+        if self._events_seen or force:
+            self._events_seen = False
+            queued = await self.dispatch()
+        finished, self._finished = self._finished, []
+        free = 0 if self._stopping else self.concurrency - len(self._inflight)
+        # Nothing to record: only take the write lock when a row is due.
+        if free > 0 and not finished and not queued and not await self.db.read(has_due, self.now()):
+            free = 0
+        if not finished and free <= 0:
             return queued, 0
-        claimed: list[Claimed] = await self.db.write(claim_due, self.now(), free)
+        try:
+            claimed: list[Claimed] = await self.db.write(
+                settle_and_claim,
+                finished,
+                now=self.now(),
+                max_retries=self.max_retries,
+                want=free,
+                rng=self.rng,
+            )
+        except Exception:
+            # Unrecorded attempts keep their claim; the lease runs out and they are sent
+            # again (at least once).
+            log.exception("could not record %d webhook deliveries", len(finished))
+            raise
         for item in claimed:
             self._spawn(item)
         return queued, len(claimed)
@@ -123,7 +186,7 @@ class WebhookWorker:
 
         def finished(_task: asyncio.Task[None]) -> None:
             self._inflight.pop(claimed.id, None)
-            self.wake()
+            self._wake.set()
 
         task.add_done_callback(finished)
 
@@ -136,19 +199,7 @@ class WebhookWorker:
             self._sending.pop(claimed.id, None)
         if sending.cancelled():
             return  # shutting down: the row goes back to the queue
-        outcome = sending.result()
-        try:
-            await self.db.write(
-                record_outcome,
-                claimed,
-                outcome,
-                now=self.now(),
-                max_retries=self.max_retries,
-                rng=self.rng,
-            )
-        except Exception:
-            # The claim's lease runs out and the row is sent again: at least once.
-            log.exception("could not record webhook delivery %s", claimed.id)
+        self._finished.append((claimed, sending.result()))
 
     async def send(self, claimed: Claimed) -> Outcome:
         """One HTTP attempt of `claimed`, signed with its webhook's current secret."""
@@ -174,12 +225,12 @@ class WebhookWorker:
         """Dispatch and send everything due now, waiting for the sends (the retry job)."""
         queued = sent = 0
         while True:
-            added, claimed = await self.pump()
+            added, claimed = await self.pump(force=True)
             queued += added
             sent += claimed
             waiting = list(self._inflight.values())
             if waiting:
                 await asyncio.gather(*waiting, return_exceptions=True)
-            if (not claimed and not waiting) or self._stopping:
+            if (not claimed and not waiting and not self._finished) or self._stopping:
                 break
         return {"queued": queued, "sent": sent}

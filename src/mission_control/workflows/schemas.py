@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import BaseModel, ConfigDict, Field
+
+Tag = Annotated[str, Field(min_length=1, max_length=100)]
 
 
 class TemplateCreate(BaseModel):
@@ -13,7 +17,7 @@ class TemplateCreate(BaseModel):
     model: str = Field("sonnet", min_length=1, max_length=64)
     timeout_seconds: int = Field(300, ge=10, le=3600)
     agent_role: str | None = Field(None, max_length=100)
-    tags: list[str] = Field(default_factory=list, max_length=50)
+    tags: list[Tag] = Field(default_factory=list, max_length=50)
 
 
 class TemplateUpdate(BaseModel):
@@ -25,7 +29,7 @@ class TemplateUpdate(BaseModel):
     model: str | None = Field(None, min_length=1, max_length=64)
     timeout_seconds: int | None = Field(None, ge=10, le=3600)
     agent_role: str | None = Field(None, max_length=100)
-    tags: list[str] | None = Field(None, max_length=50)
+    tags: list[Tag] | None = Field(None, max_length=50)
 
 
 class IdBody(BaseModel):

@@ -153,6 +153,9 @@ class OnePasswordCli:
         except _TooMuchOutput:
             await _kill(proc)
             raise OpError("OP_BAD_OUTPUT", "1Password CLI printed far more than expected") from None
+        except BaseException:
+            await _kill(proc)  # cancelled (client gone, shutdown): leave no process behind
+            raise
         if proc.returncode != 0:
             raise _classify(
                 stderr.decode("utf-8", "replace"),
@@ -214,18 +217,30 @@ async def _read(stream: asyncio.StreamReader | None) -> bytes:
 
 
 async def _collect(proc: asyncio.subprocess.Process) -> tuple[bytes, bytes]:
-    stdout, stderr = await asyncio.gather(_read(proc.stdout), _read(proc.stderr))
+    """Both streams read at once (a full stderr pipe must not block stdout); a flood on one
+    stops both readers."""
+    try:
+        async with asyncio.TaskGroup() as group:
+            out = group.create_task(_read(proc.stdout))
+            err = group.create_task(_read(proc.stderr))
+    except* _TooMuchOutput:
+        raise _TooMuchOutput from None
     await proc.wait()
-    return stdout, stderr
+    return out.result(), err.result()
 
 
 async def _kill(proc: asyncio.subprocess.Process) -> None:
+    """SIGKILL its whole process group, reap it, and close its pipes (unread output left in
+    a pipe would otherwise keep them open)."""
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(proc.pid, signal.SIGKILL)
     with contextlib.suppress(ProcessLookupError):
         proc.kill()
     with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(proc.wait(), 5)
+    transport = getattr(proc, "_transport", None)
+    if transport is not None:
+        transport.close()
 
 
 def _json(raw: bytes) -> Any:

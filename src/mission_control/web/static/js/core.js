@@ -75,7 +75,9 @@
         data = {};
       }
     }
-    if (response.status === 401 && url.indexOf("/api/auth/login") !== 0) {
+    // Only the gate's answer means the session is gone; other 401s (a wrong current
+    // password, a bad two-factor code) are errors to show beside their control.
+    if (response.status === 401 && data.error === "Authentication required") {
       MC.signedOut();
       throw new ApiError(401, data, response.headers);
     }

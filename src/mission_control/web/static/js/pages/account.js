@@ -96,6 +96,66 @@
     }
   });
 
+  // ---- Two-factor sign-in ----
+  var twofaStatus = document.getElementById("twofa-status");
+  async function loadTwoFactor() {
+    if (!twofaStatus) return;
+    var start = document.getElementById("twofa-start");
+    var off = document.getElementById("twofa-disable");
+    try {
+      var s = await MC.api("GET", "/api/auth/2fa");
+      twofaStatus.className = s.enabled ? "notice ok" : "muted";
+      twofaStatus.textContent = s.enabled
+        ? "Two-factor sign-in is on. " + s.recovery_codes_remaining + " recovery code(s) left."
+        : "Two-factor sign-in is off: signing in needs only your password.";
+      start.hidden = s.enabled;
+      off.hidden = !s.enabled;
+      if (s.enabled) document.getElementById("twofa-setup").hidden = true;
+    } catch (err) {
+      twofaStatus.textContent = err.message;
+    }
+  }
+  if (twofaStatus) {
+    var startButton = document.getElementById("twofa-start");
+    startButton.addEventListener("click", async function () {
+      var setup = await MC.act(startButton, function () { return MC.api("POST", "/api/auth/2fa/setup"); });
+      if (!setup) return;
+      // As an image: the SVG's own markup never enters the page (CSP stays strict).
+      document.getElementById("twofa-qr").src = "data:image/svg+xml;base64," + btoa(unescape(encodeURIComponent(setup.qr_svg)));
+      document.getElementById("twofa-secret").textContent = setup.secret;
+      document.getElementById("twofa-setup").hidden = false;
+      document.getElementById("twofa-code").focus();
+    });
+    var enableForm = document.getElementById("twofa-enable");
+    enableForm.addEventListener("submit", async function (event) {
+      event.preventDefault();
+      var result = await MC.act(document.getElementById("twofa-confirm"), function () {
+        return MC.api("POST", "/api/auth/2fa/enable", { code: enableForm.elements.code.value.trim() });
+      });
+      if (!result) return;
+      enableForm.reset();
+      var box = MC.clear(document.getElementById("twofa-codes"));
+      box.appendChild(h("div", { class: "secret-once", role: "status" },
+        h("strong", { text: "Recovery codes" }),
+        h("span", { class: "small", text: "Each works once if you lose your phone. Store them now: they are not shown again." }),
+        h("code", { class: "secret-value", text: (result.recovery_codes || []).join("  ") })));
+      box.hidden = false;
+      loadTwoFactor();
+    });
+    var disableForm = document.getElementById("twofa-disable");
+    disableForm.addEventListener("submit", async function (event) {
+      event.preventDefault();
+      var done = await MC.act(document.getElementById("twofa-off"), function () {
+        return MC.api("POST", "/api/auth/2fa/disable", { password: disableForm.elements.password.value, code: disableForm.elements.code.value.trim() });
+      });
+      if (done) {
+        disableForm.reset();
+        loadTwoFactor();
+      }
+    });
+  }
+
   loadSessions();
   loadKeys();
+  loadTwoFactor();
 })();

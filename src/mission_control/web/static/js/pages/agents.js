@@ -175,5 +175,8 @@
   MC.live(function (event) {
     if (/^agent\./.test(event.type)) load();
   });
-  load();
+  load().then(function () {
+    var wanted = new URLSearchParams(location.search).get("agent");
+    if (wanted) openDetail(wanted).catch(function (err) { MC.showError(form, err); });
+  });
 })();

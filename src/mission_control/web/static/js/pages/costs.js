@@ -35,7 +35,8 @@
     var step = (W - pad) / points.length;
     points.forEach(function (p, i) {
       var height = Math.max(1, (p.cost / max) * (H - 2 * pad));
-      var bar = svg("rect", { x: pad + i * step + step * 0.15, y: H - pad - height, width: step * 0.7, height: height, class: "bar" });
+      var width = Math.min(step * 0.7, 56);
+      var bar = svg("rect", { x: pad + i * step + (step - width) / 2, y: H - pad - height, width: width, height: height, class: "bar" });
       var title = svg("title", {});
       title.textContent = p.date + ": " + money(p.cost) + ", " + count(p.tokens) + " tokens";
       bar.appendChild(title);

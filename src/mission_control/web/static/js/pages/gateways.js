@@ -5,6 +5,7 @@
   var rowsEl = document.getElementById("gateway-rows");
   var dialog = document.getElementById("gateway-dialog");
   var form = document.getElementById("gateway-form");
+  var probed = {}; // last POST /api/gateways/health result by id ("env" for the environment's)
 
   async function load() {
     MC.clear(rowsEl);
@@ -26,12 +27,28 @@
           load();
         });
       });
-      var status = g.status || (g.last_error ? "error" : "unknown");
+      var result = probed[g.id === null ? "env" : g.id];
+      var status = (result && result.status) || g.status || (g.last_error ? "error" : "unknown");
+      var problem = result ? result.error : g.last_error;
+      var tone = status === "online" ? "ok" : status === "error" || status === "offline" ? "fail" : "";
+      // The gateway from OPENCLAW_GATEWAY_* (id null) is configured by the environment, not here.
+      var action = g.id === null ? h("span", { class: "small muted", text: "environment" }) : del;
       rowsEl.appendChild(h("tr", {}, h("td", {}, h("strong", { text: g.name })), h("td", { class: "hide-narrow mono small", text: g.url || "" }),
-        h("td", {}, MC.badge(status, status === "connected" || status === "ok" ? "ok" : status === "error" ? "fail" : ""), g.last_error ? h("div", { class: "small error", text: g.last_error }) : null),
-        h("td", { class: "hide-narrow", text: g.has_token || g.token_set ? "stored" : "none" }), h("td", { class: "actions" }, del)));
+        h("td", {}, MC.badge(status, tone), problem ? h("div", { class: "small error", text: problem }) : null,
+          result && result.guidance ? h("div", { class: "small muted", text: result.guidance }) : null),
+        h("td", { class: "hide-narrow", text: g.has_token ? "stored" : "none" }), h("td", { class: "actions" }, action)));
     });
   }
+
+  var check = document.getElementById("check-gateways");
+  check.addEventListener("click", function () {
+    MC.act(check, async function () {
+      var report = await MC.api("POST", "/api/gateways/health");
+      probed = {};
+      (report.results || []).forEach(function (r) { probed[r.id === null ? "env" : r.id] = r; });
+      load();
+    });
+  });
 
   document.getElementById("new-gateway").addEventListener("click", function () {
     form.reset();

@@ -34,6 +34,10 @@
       return;
     }
     var pipelines = data.pipelines || [];
+    if (!selected && pipelines.length) {
+      selected = pipelines[0];
+      loadRuns();
+    }
     if (!pipelines.length) list.appendChild(h("li", {}, MC.empty("No pipelines", "Use “New pipeline” to chain workflow templates into steps.")));
     pipelines.forEach(function (p) {
       var start = h("button", { type: "button", class: "small primary", text: "Start run" });

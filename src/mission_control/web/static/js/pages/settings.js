@@ -155,16 +155,28 @@
     MC.clear(rows);
     try {
       var data = await MC.api("GET", "/api/integrations");
-      (data.integrations || data.secrets || []).forEach(function (i) {
-        var name = i.env_var || i.name || i.key;
-        var pull = h("button", { type: "button", class: "small", text: "Pull" });
+      (data.integrations || []).forEach(function (i) {
+        var name = i.env_var;
+        var pull = h("button", { type: "button", class: "small", text: "Pull from 1Password" });
         pull.addEventListener("click", function () {
           MC.act(pull, async function () {
             await MC.api("POST", "/api/integrations", { action: "pull", env_var: name });
             loadIntegrations();
           });
         });
-        rows.appendChild(h("tr", {}, h("td", { class: "mono", text: name }), h("td", { text: i.source || "—" }), h("td", { class: "mono", text: i.value || i.redacted || (i.configured ? "set" : "not set") }), h("td", { class: "actions" }, pull)));
+        var input = h("input", { type: "password", autocomplete: "off", "aria-label": "New value for " + name, placeholder: "New value" });
+        var save = h("button", { type: "button", class: "small", text: "Store" });
+        save.addEventListener("click", function () {
+          if (!input.value) return MC.showError(save, "Enter a value first.");
+          MC.act(save, async function () {
+            await MC.api("PUT", "/api/integrations", { env_var: name, value: input.value });
+            loadIntegrations();
+          });
+        });
+        rows.appendChild(h("tr", {}, h("td", {}, h("strong", { text: i.label || name }), h("div", { class: "small muted mono", text: name })),
+          h("td", { text: i.source + (i.op_item ? " (" + i.op_item + ")" : "") }),
+          h("td", { class: "mono", text: i.redacted || (i.configured ? "set" : "not set") }),
+          h("td", { class: "actions" }, h("div", { class: "form-actions" }, h("div", { class: "field" }, input), save, pull))));
       });
       if (!rows.children.length) rows.appendChild(h("tr", {}, h("td", { colspan: 4, class: "muted", text: "No integration secrets declared." })));
     } catch (err) {
@@ -177,7 +189,15 @@
     button.addEventListener("click", async function () {
       var result = await MC.act(button, function () { return MC.api("POST", "/api/integrations", pair[1]); });
       if (result) {
-        document.getElementById("op-result").textContent = result.message || (result.ok === false ? "1Password check failed." : "Done.");
+        var text;
+        if (pair[1].action === "test") {
+          text = result.ok ? "1Password works" + (result.vault && result.vault.name ? ": vault " + result.vault.name : "") + "." : "1Password check failed: " + (result.error || "unknown error");
+        } else {
+          text = "Pulled " + result.count + " secret(s) from 1Password.";
+        }
+        var out = document.getElementById("op-result");
+        out.textContent = text;
+        out.className = "small " + (result.ok === false ? "error" : "");
         loadIntegrations();
       }
     });

@@ -424,9 +424,14 @@
   var pending = null;
   MC.live(function (event) {
     if (!/^task\./.test(event.type) || pending) return;
-    pending = setTimeout(function () {
+    MC.pending += 1; // a refresh is on its way: the board is not settled yet
+    pending = setTimeout(async function () {
       pending = null;
-      if (!dragging) load();
+      try {
+        if (!dragging) await load();
+      } finally {
+        MC.pending -= 1;
+      }
     }, 300);
   });
 
