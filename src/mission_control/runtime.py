@@ -31,6 +31,8 @@ class Runtime:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        # Logs, keys, backups and the SQLite file live here: private to the server's user.
+        settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         self.started_at = time.time()
         self.db = Database(settings.database_url_resolved)
         self.passwords = Passwords(

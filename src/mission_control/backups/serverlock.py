@@ -19,7 +19,7 @@ def lock_path(data_dir: Path) -> Path:
 def hold_server_lock(data_dir: Path) -> Iterator[Path]:
     """Hold an exclusive advisory lock (with our pid in the file) while the server runs.
     The kernel drops it when the process dies, so a crash never leaves a stale lock."""
-    data_dir.mkdir(parents=True, exist_ok=True)
+    data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     path = lock_path(data_dir)
     fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
     try:

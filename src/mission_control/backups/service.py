@@ -87,7 +87,8 @@ def _free_name(folder: Path, moment: datetime) -> Path:
 def create_backup(db_file: Path, folder: Path, *, now: float | None = None) -> dict[str, Any]:
     """Copy the live database page by page in one read transaction (consistent under
     concurrent writes) into `folder`, 0600, checked before it gets its final name."""
-    folder.mkdir(parents=True, exist_ok=True)
+    folder.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    folder.mkdir(mode=0o700, exist_ok=True)
     os.chmod(folder, stat.S_IRWXU)
     moment = datetime.fromtimestamp(now if now is not None else time.time(), UTC)
     target = _free_name(folder, moment)

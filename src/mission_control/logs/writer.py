@@ -95,7 +95,8 @@ class FileLog:
         with self._lock:
             if self.handler is not None:
                 return
-            self.folder.mkdir(parents=True, exist_ok=True)
+            self.folder.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            self.folder.mkdir(mode=0o700, exist_ok=True)
             os.chmod(self.folder, stat.S_IRWXU)
             handler = _PrivateRotatingHandler(
                 self.path, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8"
