@@ -9,6 +9,7 @@ import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
 from mission_control.db.engine import Database
+from mission_control.errors import TooManyRequests
 from mission_control.events.bus import EventBus
 from mission_control.events.redis_wake import RedisWake, redis_client
 from mission_control.integrations.openclaw.pool import GatewayPool
@@ -68,6 +69,13 @@ class Runtime:
         self.file_log = FileLog(settings.data_dir, settings.log_level)
         self.gateways = GatewayPool(settings)
         self.webhooks = WebhookWorker(self.db, settings)
+
+    async def enforce_limit(self, bucket: str, ip: str) -> None:
+        """Count one request of `bucket` for this client IP; 429 (and a security event) when over."""
+        wait = await self.limiter.hit(bucket, ip)
+        if wait:
+            await self.security.report("rate_limit_hit", ip, detail={"bucket": bucket})
+            raise TooManyRequests(wait)
 
     async def start(self) -> None:
         self.file_log.attach()

@@ -13,23 +13,13 @@ from mission_control.audit import service
 from mission_control.audit.posture import security_overview
 from mission_control.audit.schemas import AuditFilter, audit_page, parse_timeframe
 from mission_control.deps import RuntimeDep
-from mission_control.errors import TooManyRequests
 from mission_control.responses import json_response
-from mission_control.runtime import Runtime
-from mission_control.security.actor import Actor
 from mission_control.security.checklist import run_checks, security_scan
 from mission_control.security.rbac import AdminActor
 
 router = APIRouter(tags=["audit"])
 
 OptionalText = Annotated[str | None, Query(max_length=400)]
-
-
-async def _heavy_limit(rt: Runtime, actor: Actor) -> None:
-    wait = await rt.limiter.hit("heavy", actor.ip)
-    if wait:
-        await rt.security.report("rate_limit_hit", actor.ip, detail={"bucket": "heavy"})
-        raise TooManyRequests(wait)
 
 
 @router.get("/api/audit", summary="The audit log, newest first, with filters (admin)")
@@ -58,7 +48,7 @@ async def list_audit(
     )
     page_limit, page_offset = audit_page(limit, offset)
     if page_limit > 1000:
-        await _heavy_limit(rt, actor)
+        await rt.enforce_limit("heavy", actor.ip)
     page = await rt.db.read_heavy(service.list_events, flt, limit=page_limit, offset=page_offset)
     return json_response(page)
 
@@ -67,7 +57,7 @@ async def list_audit(
 async def verify_audit(rt: RuntimeDep, actor: AdminActor) -> Response:
     """Recomputes every row's hash: `{ok, checked, first_id, last_id, broken_at, reason,
     checkpoint}`. `ok:false` names the first row that was altered, removed or inserted."""
-    await _heavy_limit(rt, actor)
+    await rt.enforce_limit("heavy", actor.ip)
     return json_response(await rt.db.read_heavy(service.chain_status))
 
 
@@ -94,5 +84,5 @@ async def security_audit(
 async def scan(rt: RuntimeDep, actor: AdminActor) -> Response:
     """`{score, summary, items:[{id, title, status: pass|warn|fail, detail, fix}]}`; the same
     checks as `mc doctor`."""
-    await _heavy_limit(rt, actor)
+    await rt.enforce_limit("heavy", actor.ip)
     return json_response(await rt.db.read_heavy(security_scan, rt.settings, rt.passwords))

@@ -11,7 +11,7 @@ from starlette.responses import Response
 
 from mission_control.audit.schemas import parse_time
 from mission_control.deps import RuntimeDep
-from mission_control.errors import BadRequest, TooManyRequests
+from mission_control.errors import BadRequest
 from mission_control.export import service
 from mission_control.export.schemas import (
     EXPORT_CAP,
@@ -66,10 +66,7 @@ async def export(
     if start is not None and end is not None and start > end:
         raise BadRequest("since must not be after until")
     row_limit = clamp_limit(limit, EXPORT_CAP, EXPORT_DEFAULT_LIMIT)
-    wait = await rt.limiter.hit("heavy", actor.ip)
-    if wait:
-        await rt.security.report("rate_limit_hit", actor.ip, detail={"bucket": "heavy"})
-        raise TooManyRequests(wait)
+    await rt.enforce_limit("heavy", actor.ip)
     kind = EXPORT_TYPES[EXPORT_TYPES.index(type)]
     rows = await rt.db.read_heavy(
         service.export_rows, actor.workspace_id, kind, since=start, until=end, limit=row_limit

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 from starlette.responses import Response
 
 from mission_control.deps import RuntimeDep
-from mission_control.errors import BadRequest, TooManyRequests
+from mission_control.errors import BadRequest
 from mission_control.pagination import CAPS, clamp_limit
 from mission_control.responses import json_response
 from mission_control.search import service
@@ -45,9 +45,6 @@ async def search(
             raise BadRequest(f"Unknown type. Expected any of: {', '.join(RESULT_TYPES)}")
         types = tuple(t for t in allowed if t in wanted)
     page_limit = clamp_limit(limit, CAPS["search"])
-    wait = await rt.limiter.hit("heavy", actor.ip)
-    if wait:
-        await rt.security.report("rate_limit_hit", actor.ip, detail={"bucket": "heavy"})
-        raise TooManyRequests(wait)
+    await rt.enforce_limit("heavy", actor.ip)
     results = await rt.db.read_heavy(service.search, actor, query, types=types, limit=page_limit)
     return json_response({"query": query, "count": len(results), "results": results})

@@ -10,7 +10,7 @@ from sqlalchemy.engine import Connection
 from starlette.responses import Response
 
 from mission_control.deps import RuntimeDep
-from mission_control.errors import BadRequest, TooManyRequests
+from mission_control.errors import BadRequest
 from mission_control.pagination import CAPS, clamp_limit, clamp_offset
 from mission_control.responses import json_response
 from mission_control.runtime import Runtime
@@ -47,13 +47,6 @@ async def record(body: UsageCreate, rt: RuntimeDep, actor: OperatorActor) -> Res
     return json_response({"success": True, "record": record})
 
 
-async def _heavy_limit(rt: Runtime, actor: Actor) -> None:
-    wait = await rt.limiter.hit("heavy", actor.ip)
-    if wait:
-        await rt.security.report("rate_limit_hit", actor.ip, detail={"bucket": "heavy"})
-        raise TooManyRequests(wait)
-
-
 def _audit_export(conn: Connection, actor: Actor, fmt: str, timeframe: str, count: int) -> None:
     audit(
         conn,
@@ -65,7 +58,7 @@ def _audit_export(conn: Connection, actor: Actor, fmt: str, timeframe: str, coun
 
 
 async def _export(rt: Runtime, actor: Actor, since: int | None, timeframe: str, fmt: str) -> Any:
-    await _heavy_limit(rt, actor)
+    await rt.enforce_limit("heavy", actor.ip)
     records, summary, truncated = await rt.db.read_heavy(
         stats.export_rows, actor.workspace_id, since
     )

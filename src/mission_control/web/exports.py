@@ -14,7 +14,7 @@ from mission_control.audit import service
 from mission_control.audit.export import write_csv, write_json
 from mission_control.audit.schemas import AuditFilter
 from mission_control.deps import RuntimeDep
-from mission_control.errors import AppError, BadRequest, TooManyRequests
+from mission_control.errors import AppError, BadRequest
 from mission_control.responses import error_response
 from mission_control.security.audit import audit
 from mission_control.security.rbac import current_actor, require_role
@@ -44,10 +44,7 @@ async def audit_export(request: Request, rt: RuntimeDep) -> Response:
             since=query.get("since"),
             until=query.get("until"),
         )
-        wait = await rt.limiter.hit("heavy", actor.ip)
-        if wait:
-            await rt.security.report("rate_limit_hit", actor.ip, detail={"bucket": "heavy"})
-            raise TooManyRequests(wait)
+        await rt.enforce_limit("heavy", actor.ip)
     except AppError as exc:
         return error_response(exc.status, exc.message, **exc.extra)
     out = io.StringIO()
