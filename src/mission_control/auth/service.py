@@ -14,7 +14,7 @@ from mission_control.errors import BadRequest, Forbidden, TooManyRequests, Unaut
 from mission_control.security.actor import Actor
 from mission_control.security.audit import audit, write_audit
 from mission_control.security.identity import public_user, user_actor
-from mission_control.security.login_throttle import LoginThrottle
+from mission_control.security.login_throttle import LoginThrottle, refusal
 from mission_control.security.passwords import PasswordPolicyError, check_length, check_policy
 from mission_control.security.security_events import record_security_event
 from mission_control.security.sessions import create_session, delete_session, revoke_user_sessions
@@ -132,11 +132,6 @@ def _record_success(
     return token
 
 
-async def _refused(rt: Runtime, ip: str, bucket: str, wait: int) -> TooManyRequests:
-    await rt.security.report("rate_limit_hit", ip, detail={"bucket": bucket})
-    return TooManyRequests(wait)
-
-
 async def login(
     rt: Runtime, origin: Actor, username_raw: str, password: str, otp: str | None = None
 ) -> LoginResult:
@@ -155,7 +150,7 @@ async def login(
     throttle = LoginThrottle(rt.limiter)
     wait = await throttle.admit("login_ip", ip)
     if wait:
-        raise await _refused(rt, ip, "login_ip", wait)
+        raise await refusal(rt.security, ip, "login_ip", wait)
     held = ["login_ip"]
     try:
         now = int(time.time())
@@ -165,7 +160,7 @@ async def login(
         if not known_ip:
             wait = await throttle.admit("login_user", username)
             if wait:
-                raise await _refused(rt, ip, "login_user", wait)
+                raise await refusal(rt.security, ip, "login_user", wait)
             held.append("login_user")
         usable = (
             user is not None

@@ -29,7 +29,7 @@ from mission_control.integrations.google import (
 from mission_control.responses import json_response
 from mission_control.runtime import Runtime
 from mission_control.security.identity import public_user
-from mission_control.security.login_throttle import LoginThrottle
+from mission_control.security.login_throttle import LoginThrottle, refusal
 from mission_control.security.rbac import AdminActor, ViewerActor, current_actor
 
 router = APIRouter(tags=["google"])
@@ -65,8 +65,7 @@ async def google_login(request: Request, rt: RuntimeDep) -> Response:
     throttle = LoginThrottle(rt.limiter)
     wait = await throttle.admit("login_ip", origin.ip)
     if wait:
-        await rt.security.report("rate_limit_hit", origin.ip, detail={"bucket": "login_ip"})
-        raise TooManyRequests(wait)
+        raise await refusal(rt.security, origin.ip, "login_ip", wait)
     failed = False
     try:
         try:

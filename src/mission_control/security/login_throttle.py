@@ -13,7 +13,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from mission_control.errors import TooManyRequests
 from mission_control.security.ratelimit import LIMITS, Limit, RateLimiter
+from mission_control.security.security_events import SecuritySink
 
 # The longest a login lock can last, however long the failures go on.
 MAX_LOCK_S = {"login_ip": 15 * 60, "login_user": 60 * 60}
@@ -51,3 +53,9 @@ class LoginThrottle:
         seconds = min(window * 2 ** min(strikes - 1, 20), MAX_LOCK_S[bucket])
         await self.limiter.lock(f"{bucket}_lock", key, seconds)
         await self.limiter.reset(bucket, key)
+
+
+async def refusal(sink: SecuritySink, ip: str, bucket: str, wait: int) -> TooManyRequests:
+    """The 429 for a throttled login, recorded as a security event first."""
+    await sink.report("rate_limit_hit", ip, detail={"bucket": bucket})
+    return TooManyRequests(wait)
