@@ -20,6 +20,7 @@ from mission_control.db.tables import (
 )
 from tests.agents.conftest import MakeAgent, rows
 from tests.conftest import AppHarness
+from tests.refusals import assert_refused
 
 HUGE = 10**20  # past any 64-bit column
 WATCHED = (agents, agent_api_keys, connections, token_usage, activities, events, audit_log)
@@ -33,29 +34,9 @@ async def _snapshot(harness: AppHarness) -> dict[str, Any]:
 
 
 async def _refused(
-    harness: AppHarness,
-    client: httpx.AsyncClient,
-    method: str,
-    url: str,
-    *,
-    status: int = 400,
-    error: str | None = None,
-    detail: str | None = None,
-    **kwargs: Any,
+    harness: AppHarness, client: httpx.AsyncClient, method: str, url: str, **kwargs: Any
 ) -> dict[str, Any]:
-    """Send a request that must be refused; check the answer and that nothing changed."""
-    before = await _snapshot(harness)
-    answer = await client.request(method, url, **kwargs)
-    assert answer.status_code == status, (method, url, kwargs, answer.text)
-    assert answer.headers["content-type"].startswith("application/json")
-    body: dict[str, Any] = answer.json()
-    assert isinstance(body.get("error"), str) and body["error"]
-    if error is not None:
-        assert body["error"] == error, body
-    if detail is not None:
-        assert any(detail in d for d in body.get("details", [])), body
-    assert await _snapshot(harness) == before, (method, url, kwargs)
-    return body
+    return await assert_refused(_snapshot, harness, client, method, url, **kwargs)
 
 
 async def test_wrong_types(
