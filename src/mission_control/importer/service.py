@@ -147,6 +147,14 @@ class Importer:
     def ts(self, value: Any) -> int:
         return as_int(value, self.now) or self.now
 
+    def placed(self, row: dict[str, Any], *, updated: bool = True) -> dict[str, Any]:
+        """A row's workspace and creation (and update) times, as most tables carry them."""
+        values = {"workspace_id": self.workspace(row.get("workspace_id"))}
+        values["created_at"] = self.ts(row.get("created_at"))
+        if updated:
+            values["updated_at"] = self.ts(row.get("updated_at"))
+        return values
+
     # -- the generic row loop --
     def copy(
         self, table: str, build: Callable[[dict[str, Any]], tuple[sa.Table, dict[str, Any]] | int]

@@ -92,9 +92,7 @@ def import_users(imp: Importer) -> None:
             "approved_by": clip(row.get("approved_by"), 200),
             "approved_at": as_int(row.get("approved_at")),
             "last_login_at": as_int(row.get("last_login_at")),
-            "workspace_id": imp.workspace(row.get("workspace_id")),
-            "created_at": imp.ts(row.get("created_at")),
-            "updated_at": imp.ts(row.get("updated_at")),
+            **imp.placed(row),
         }
 
     imp.copy("users", build)
@@ -182,8 +180,7 @@ def import_security_events(imp: Importer) -> None:
             "agent_name": clip(row.get("agent_name"), 100),
             "detail": parse_json(row.get("detail"), {}),
             "ip_address": clip(row.get("ip_address"), 64),
-            "workspace_id": imp.workspace(row.get("workspace_id")),
-            "created_at": imp.ts(row.get("created_at")),
+            **imp.placed(row, updated=False),
         }
 
     imp.copy("security_events", build)

@@ -32,9 +32,7 @@ def import_webhooks(imp: Importer) -> None:
             "last_fired_at": as_int(row.get("last_fired_at")),
             "last_status": as_int(row.get("last_status")),
             "created_by": clip(row.get("created_by"), 200),
-            "workspace_id": imp.workspace(row.get("workspace_id")),
-            "created_at": imp.ts(row.get("created_at")),
-            "updated_at": imp.ts(row.get("updated_at")),
+            **imp.placed(row),
         }
 
     imp.copy("webhooks", build)
@@ -58,9 +56,7 @@ def import_alert_rules(imp: Importer) -> None:
             "last_triggered_at": as_int(row.get("last_triggered_at")),
             "trigger_count": as_int(row.get("trigger_count"), 0),
             "created_by": clip(row.get("created_by"), 200),
-            "workspace_id": imp.workspace(row.get("workspace_id")),
-            "created_at": imp.ts(row.get("created_at")),
-            "updated_at": imp.ts(row.get("updated_at")),
+            **imp.placed(row),
         }
 
     imp.copy("alert_rules", build)
@@ -82,9 +78,7 @@ def import_workflow_templates(imp: Importer) -> None:
             "created_by": clip(row.get("created_by"), 200),
             "use_count": as_int(row.get("use_count"), 0),
             "last_used_at": as_int(row.get("last_used_at")),
-            "workspace_id": imp.workspace(row.get("workspace_id")),
-            "created_at": imp.ts(row.get("created_at")),
-            "updated_at": imp.ts(row.get("updated_at")),
+            **imp.placed(row),
         }
 
     imp.copy("workflow_templates", build)
@@ -112,9 +106,7 @@ def import_pipelines(imp: Importer) -> None:
             "created_by": clip(row.get("created_by"), 200),
             "use_count": as_int(row.get("use_count"), 0),
             "last_used_at": as_int(row.get("last_used_at")),
-            "workspace_id": imp.workspace(row.get("workspace_id")),
-            "created_at": imp.ts(row.get("created_at")),
-            "updated_at": imp.ts(row.get("updated_at")),
+            **imp.placed(row),
         }
 
     imp.copy("workflow_pipelines", build)
@@ -135,8 +127,7 @@ def import_token_usage(imp: Importer) -> None:
             "input_tokens": as_int(row.get("input_tokens"), 0),
             "output_tokens": as_int(row.get("output_tokens"), 0),
             "cost_usd": float(row.get("cost_usd") or 0.0),
-            "workspace_id": imp.workspace(row.get("workspace_id")),
-            "created_at": imp.ts(row.get("created_at")),
+            **imp.placed(row, updated=False),
         }
 
     imp.copy("token_usage", build)

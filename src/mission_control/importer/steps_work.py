@@ -223,8 +223,7 @@ def import_comments(imp: Importer) -> None:
             "author": clip(row.get("author"), 200) or "unknown",
             "content": content,
             "mentions": parse_json(row.get("mentions"), []),
-            "workspace_id": imp.workspace(row.get("workspace_id")),
-            "created_at": imp.ts(row.get("created_at")),
+            **imp.placed(row, updated=False),
         }
 
     imp.copy("comments", build)
@@ -242,8 +241,7 @@ def import_reviews(imp: Importer) -> None:
             "reviewer": clip(row.get("reviewer"), 200) or "aegis",
             "status": row["status"],
             "notes": row.get("notes"),
-            "workspace_id": imp.workspace(row.get("workspace_id")),
-            "created_at": imp.ts(row.get("created_at")),
+            **imp.placed(row, updated=False),
         }
 
     imp.copy("quality_reviews", build)
@@ -293,8 +291,7 @@ def import_activities(imp: Importer) -> None:
             "actor": clip(row.get("actor"), 200) or "unknown",
             "description": str(row.get("description") or ""),
             "data": parse_json(row.get("data"), {}),
-            "workspace_id": imp.workspace(row.get("workspace_id")),
-            "created_at": imp.ts(row.get("created_at")),
+            **imp.placed(row, updated=False),
         }
 
     imp.copy("activities", build)
@@ -317,8 +314,7 @@ def import_notifications(imp: Importer) -> None:
             "source_id": source_id,
             "read_at": as_int(row.get("read_at")),
             "delivered_at": as_int(row.get("delivered_at")),
-            "workspace_id": imp.workspace(row.get("workspace_id")),
-            "created_at": imp.ts(row.get("created_at")),
+            **imp.placed(row, updated=False),
         }
 
     imp.copy("notifications", build)
