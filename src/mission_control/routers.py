@@ -34,15 +34,18 @@ from mission_control.webhooks.routes import router as webhooks_router
 from mission_control.workflows.routes import router as workflows_router
 from mission_control.workspaces.routes import router as workspaces_router
 
+# The router tries these in order, route by route, so the paths agents call every few
+# seconds (tasks, the queue, heartbeats) come first. No two routers share a path and
+# method (tests/test_routers.py checks it), so the order never changes who answers.
 ROUTERS: list[APIRouter] = [
+    tasks_router,
+    agents_router,
     status_router,
     auth_router,
     users_router,
     keys_router,
     web_router,
     audit_router,
-    agents_router,
-    tasks_router,
     activities_router,
     notifications_router,
     projects_router,

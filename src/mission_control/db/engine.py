@@ -14,6 +14,7 @@ import logging
 import os
 import sqlite3
 import stat
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -88,7 +89,9 @@ def _sqlite_engine(url: str, *, immediate: bool, pool_size: int) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
-        conn.exec_driver_sql(begin)
+        # Straight to the driver: the statement needs none of SQLAlchemy's execution path,
+        # and this runs once per transaction on the hottest path of the app.
+        conn.connection.driver_connection.execute(begin)  # type: ignore[union-attr]
 
     return engine
 
@@ -132,6 +135,11 @@ class Database:
             self._writer: ThreadPoolExecutor | None = ThreadPoolExecutor(
                 max_workers=1, thread_name_prefix="mc-db-writer"
             )
+            # One long-lived read connection per thread that reads inline (the event loop):
+            # no pool checkout, reset and checkin around every short read.
+            self._held = threading.local()
+            self._held_all: list[Connection] = []
+            self._held_lock = threading.Lock()
         else:
             self.engine = _postgres_engine(url)
             self.read_engine = self.engine
@@ -169,11 +177,31 @@ class Database:
                 raise
             raise _unavailable(exc) from exc
 
+    def _held_connection(self) -> Connection:
+        conn: Connection | None = getattr(self._held, "conn", None)
+        if conn is None or conn.closed or conn.invalidated:
+            conn = self.read_engine.connect()
+            self._held.conn = conn
+            with self._held_lock:
+                self._held_all.append(conn)
+        return conn
+
+    def read_inline(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """SQLite: a short read on this thread's held connection, in its own transaction."""
+        conn = self._held_connection()
+        try:
+            with conn.begin():
+                return fn(conn, *args, **kwargs)
+        except _UNREACHABLE as exc:
+            if not _is_unreachable(exc):
+                raise
+            raise _unavailable(exc) from exc
+
     # -- async entry points (routes, middleware) --
     async def read(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """A short read: inline on SQLite, in a thread on PostgreSQL."""
         if self.is_sqlite:
-            return self.read_sync(fn, *args, **kwargs)
+            return self.read_inline(fn, *args, **kwargs)
         return await self._bounded(lambda: self.read_sync(fn, *args, **kwargs), CALL_TIMEOUT_S)
 
     async def read_heavy(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
@@ -205,6 +233,10 @@ class Database:
     def dispose(self) -> None:
         if self._writer is not None:
             self._writer.shutdown(wait=True)
+            with self._held_lock:
+                held, self._held_all = self._held_all, []
+            for conn in held:
+                conn.close()
         self.engine.dispose()
         if self.read_engine is not self.engine:
             self.read_engine.dispose()

@@ -90,7 +90,7 @@ class RedisWake:
                             self._bus.wake()
                 finally:
                     with contextlib.suppress(RedisError, OSError):
-                        await pubsub.aclose()  # type: ignore[no-untyped-call]
+                        await pubsub.aclose()  # type: ignore[no-untyped-call,unused-ignore]
             except asyncio.CancelledError:
                 raise
             except (RedisError, OSError) as exc:
