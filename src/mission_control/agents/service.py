@@ -5,6 +5,7 @@ Every change logs an activity and publishes an `agent.*` event in the caller's t
 
 from __future__ import annotations
 
+import functools
 import re
 import time
 from collections.abc import Iterable, Mapping
@@ -100,6 +101,16 @@ def read_agent(conn: Connection, actor: Actor, ref: str) -> dict[str, Any]:
     return public_agent(get_agent(conn, actor.workspace_id, ref))
 
 
+_TASK_STATS = (
+    sa.select(tasks.c.assigned_to, tasks.c.status, sa.func.count())
+    .where(
+        tasks.c.workspace_id == sa.bindparam("workspace_id"),
+        tasks.c.assigned_to.in_(sa.bindparam("names", expanding=True)),
+    )
+    .group_by(tasks.c.assigned_to, tasks.c.status)
+)
+
+
 def task_stats(
     conn: Connection, workspace_id: int, names: Iterable[str]
 ) -> dict[str, dict[str, int]]:
@@ -108,11 +119,7 @@ def task_stats(
     stats = {name: dict.fromkeys(("total", *STAT_STATUSES, "completed"), 0) for name in wanted}
     if not wanted:
         return stats
-    rows = conn.execute(
-        sa.select(tasks.c.assigned_to, tasks.c.status, sa.func.count())
-        .where(tasks.c.workspace_id == workspace_id, tasks.c.assigned_to.in_(wanted))
-        .group_by(tasks.c.assigned_to, tasks.c.status)
-    )
+    rows = conn.execute(_TASK_STATS, {"workspace_id": workspace_id, "names": wanted})
     for assignee, status, count in rows:
         entry = stats[assignee]
         entry["total"] += count
@@ -121,6 +128,29 @@ def task_stats(
     for entry in stats.values():
         entry["completed"] = entry["done"]
     return stats
+
+
+@functools.cache
+def _list_queries(
+    by_status: bool, by_role: bool, show_hidden: bool
+) -> tuple[sa.Select[Any], sa.Select[Any]]:
+    """Count and page statements for one combination of filters, built once."""
+    where = [agents.c.workspace_id == sa.bindparam("workspace_id")]
+    if by_status:
+        where.append(agents.c.status == sa.bindparam("status"))
+    if by_role:
+        where.append(agents.c.role == sa.bindparam("role"))
+    if not show_hidden:
+        where.append(agents.c.hidden == sa.false())
+    count = sa.select(sa.func.count()).select_from(agents).where(*where)
+    page = (
+        sa.select(*_SUMMARY_COLUMNS)
+        .where(*where)
+        .order_by(agents.c.created_at.desc(), agents.c.id.desc())
+        .limit(sa.bindparam("limit", type_=sa.Integer))
+        .offset(sa.bindparam("offset", type_=sa.Integer))
+    )
+    return count, page
 
 
 def list_agents(
@@ -134,21 +164,10 @@ def list_agents(
     offset: int,
 ) -> tuple[list[dict[str, Any]], int]:
     """A page of agents, newest first, each with `taskStats`; and the total."""
-    where = [agents.c.workspace_id == workspace_id]
-    if status:
-        where.append(agents.c.status == status)
-    if role:
-        where.append(agents.c.role == role)
-    if not show_hidden:
-        where.append(agents.c.hidden == sa.false())
-    total = conn.execute(sa.select(sa.func.count()).select_from(agents).where(*where)).scalar()
-    rows = conn.execute(
-        sa.select(*_SUMMARY_COLUMNS)
-        .where(*where)
-        .order_by(agents.c.created_at.desc(), agents.c.id.desc())
-        .limit(limit)
-        .offset(offset)
-    ).mappings()
+    params: dict[str, Any] = {"workspace_id": workspace_id, "status": status, "role": role}
+    count, page = _list_queries(bool(status), bool(role), show_hidden)
+    total = conn.execute(count, params).scalar()
+    rows = conn.execute(page, {**params, "limit": limit, "offset": offset}).mappings()
     items = [public_agent(row, full=False) for row in rows]
     stats = task_stats(conn, workspace_id, (item["name"] for item in items))
     for item in items:

@@ -31,10 +31,29 @@ AGENT_SCOPES = frozenset(
 )
 
 
+# The lookups made on every request that carries a key, built once (see tasks/reads.py).
+_ROTATED = sa.select(settings_table.c.value).where(settings_table.c.key == GLOBAL_KEY_SETTING)
+_AGENT_KEY = (
+    sa.select(agent_api_keys, agents.c.name.label("agent_name"))
+    .join(agents, agents.c.id == agent_api_keys.c.agent_id)
+    .where(agent_api_keys.c.key_hash == sa.bindparam("key_hash"))
+)
+_PERSONAL_KEY = (
+    sa.select(
+        user_api_keys.c.id.label("key_id"),
+        user_api_keys.c.role.label("key_role"),
+        user_api_keys.c.expires_at,
+        user_api_keys.c.revoked_at,
+        users,
+    )
+    .join(users, users.c.id == user_api_keys.c.user_id)
+    .where(user_api_keys.c.key_hash == sa.bindparam("key_hash"))
+)
+
+
 def rotated_key_hash(conn: Connection) -> str | None:
-    return conn.execute(
-        sa.select(settings_table.c.value).where(settings_table.c.key == GLOBAL_KEY_SETTING)
-    ).scalar()
+    value: str | None = conn.execute(_ROTATED).scalar()
+    return value
 
 
 def rotate_global_key(conn: Connection, *, updated_by: str, now: int) -> str:
@@ -85,15 +104,7 @@ def role_from_scopes(scopes: frozenset[str]) -> Role:
 
 
 def _agent_actor(conn: Connection, key: str, now: int) -> Actor | None:
-    row = (
-        conn.execute(
-            sa.select(agent_api_keys, agents.c.name.label("agent_name"))
-            .join(agents, agents.c.id == agent_api_keys.c.agent_id)
-            .where(agent_api_keys.c.key_hash == sha256_hex(key))
-        )
-        .mappings()
-        .first()
-    )
+    row = conn.execute(_AGENT_KEY, {"key_hash": sha256_hex(key)}).mappings().first()
     if row is None or row["revoked_at"] is not None:
         return None
     if row["expires_at"] is not None and row["expires_at"] <= now:
@@ -114,21 +125,7 @@ def _agent_actor(conn: Connection, key: str, now: int) -> Actor | None:
 
 
 def _personal_actor(conn: Connection, key: str, now: int) -> Actor | None:
-    row = (
-        conn.execute(
-            sa.select(
-                user_api_keys.c.id.label("key_id"),
-                user_api_keys.c.role.label("key_role"),
-                user_api_keys.c.expires_at,
-                user_api_keys.c.revoked_at,
-                users,
-            )
-            .join(users, users.c.id == user_api_keys.c.user_id)
-            .where(user_api_keys.c.key_hash == sha256_hex(key))
-        )
-        .mappings()
-        .first()
-    )
+    row = conn.execute(_PERSONAL_KEY, {"key_hash": sha256_hex(key)}).mappings().first()
     if row is None or row["revoked_at"] is not None or row["disabled_at"] is not None:
         return None
     if not row["is_approved"]:

@@ -85,24 +85,23 @@ def create_session(
     return token, int(session_id)
 
 
+_SESSION = (
+    sa.select(
+        user_sessions.c.id.label("session_id"),
+        user_sessions.c.expires_at,
+        user_sessions.c.last_seen_at,
+        users,
+    )
+    .join(users, users.c.id == user_sessions.c.user_id)
+    .where(user_sessions.c.token_hash == sa.bindparam("token_hash"))
+)  # built once: it runs on every request with a session cookie
+
+
 def find_session(
     conn: Connection, token: str, *, now: int, idle_seconds: int
 ) -> dict[str, Any] | None:
     """The live session for `token` with its user, or None."""
-    row = (
-        conn.execute(
-            sa.select(
-                user_sessions.c.id.label("session_id"),
-                user_sessions.c.expires_at,
-                user_sessions.c.last_seen_at,
-                users,
-            )
-            .join(users, users.c.id == user_sessions.c.user_id)
-            .where(user_sessions.c.token_hash == sha256_hex(token))
-        )
-        .mappings()
-        .first()
-    )
+    row = conn.execute(_SESSION, {"token_hash": sha256_hex(token)}).mappings().first()
     if row is None or row["expires_at"] <= now or row["disabled_at"] is not None:
         return None
     if not row["is_approved"]:  # access withdrawn: the session no longer speaks for anyone

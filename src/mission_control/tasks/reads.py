@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import sqlalchemy as sa
@@ -44,6 +45,27 @@ def _task(values: Any) -> dict[str, Any]:
     return task
 
 
+_FILTERS = ("status", "assigned_to", "priority", "project_id")
+
+
+@functools.cache
+def _list_queries(filters: tuple[str, ...]) -> tuple[sa.Select[Any], sa.Select[Any]]:
+    """The page and count statements for one combination of filters, built once: building a
+    forty-column SELECT costs more than SQLite takes to run it."""
+    where = [tasks.c.workspace_id == sa.bindparam("workspace_id")]
+    where += [tasks.c[name] == sa.bindparam(name) for name in filters]
+    page = (
+        sa.select(*_COLUMNS)
+        .select_from(_FROM)
+        .where(*where)
+        .order_by(tasks.c.created_at.desc(), tasks.c.id.desc())
+        .limit(sa.bindparam("limit", type_=sa.Integer))
+        .offset(sa.bindparam("offset", type_=sa.Integer))
+    )
+    count = sa.select(sa.func.count()).select_from(tasks).where(*where)
+    return page, count
+
+
 def list_tasks(
     conn: Connection,
     workspace_id: int,
@@ -61,36 +83,28 @@ def list_tasks(
     index and stops after `limit` rows, and the count reads only that index. (A window
     count in the page query would make the database build every matching row, with its
     comment count, before it could return the first fifty.)"""
-    where: list[Any] = [tasks.c.workspace_id == workspace_id]
-    if status is not None:
-        where.append(tasks.c.status == status)
-    if assigned_to is not None:
-        where.append(tasks.c.assigned_to == assigned_to)
-    if priority is not None:
-        where.append(tasks.c.priority == priority)
-    if project_id is not None:
-        where.append(tasks.c.project_id == project_id)
-    query = (
-        sa.select(*_COLUMNS)
-        .select_from(_FROM)
-        .where(*where)
-        .order_by(tasks.c.created_at.desc(), tasks.c.id.desc())
-        .limit(limit)
-        .offset(offset)
-    )
-    rows = conn.execute(query).fetchall()
+    given: dict[str, Any] = {"status": status, "assigned_to": assigned_to}
+    given.update(priority=priority, project_id=project_id)
+    filters = tuple(name for name in _FILTERS if given[name] is not None)
+    params: dict[str, Any] = {name: given[name] for name in filters}
+    params["workspace_id"] = workspace_id
+    page, count = _list_queries(filters)
+    rows = conn.execute(page, {**params, "limit": limit, "offset": offset}).fetchall()
     if len(rows) < limit and (rows or offset == 0):
         return [_task(row) for row in rows], offset + len(rows)  # the last page
-    total = conn.execute(sa.select(sa.func.count()).select_from(tasks).where(*where)).scalar()
+    total = conn.execute(count, params).scalar()
     return [_task(row) for row in rows], int(total or 0)
 
 
+_FIND = (
+    sa.select(*_COLUMNS)
+    .select_from(_FROM)
+    .where(tasks.c.id == sa.bindparam("task_id"), tasks.c.workspace_id == sa.bindparam("ws"))
+)
+
+
 def find_task(conn: Connection, workspace_id: int, task_id: int) -> dict[str, Any] | None:
-    row = conn.execute(
-        sa.select(*_COLUMNS)
-        .select_from(_FROM)
-        .where(tasks.c.id == task_id, tasks.c.workspace_id == workspace_id)
-    ).first()
+    row = conn.execute(_FIND, {"task_id": task_id, "ws": workspace_id}).first()
     return _task(row) if row is not None else None
 
 
