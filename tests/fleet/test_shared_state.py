@@ -7,6 +7,7 @@ import json
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -203,11 +204,19 @@ def test_killing_one_instance_mid_request_loses_no_acknowledged_write(
                         failed += 1
 
     threads = [threading.Thread(target=writer, args=(w,)) for w in range(4)]
+
+    def wait_for(done: Callable[[], bool], limit_s: float = 60.0) -> None:
+        # Progress, not a fixed sleep: a loaded machine may manage only a few writes a second.
+        deadline = time.monotonic() + limit_s
+        while not done() and time.monotonic() < deadline:
+            time.sleep(0.05)
+
     for thread in threads:
         thread.start()
-    time.sleep(1.5)
+    wait_for(lambda: len(acknowledged) >= 12)
     a.kill()  # SIGKILL while requests are in flight on it
-    time.sleep(1.5)
+    before_kill = len(acknowledged)
+    wait_for(lambda: len(acknowledged) >= before_kill + 12 and failed > 0)
     stop.set()
     for thread in threads:
         thread.join(timeout=30)
