@@ -8,7 +8,8 @@ PostgreSQL: every call runs in a worker thread on a pooled connection. Reads hav
 of their own in autocommit mode (no BEGIN and COMMIT round trips around a SELECT; at READ
 COMMITTED each statement takes its own snapshot either way) with read-only sessions, and at
 most as many reads run at once as that pool holds, so a burst waits for a connection instead
-of opening and closing extra ones. A pooled connection is pinged only when it sat idle.
+of opening and closing extra ones; heavy reads stay on the general pool. A pooled
+connection is pinged only when it sat idle or a call failed since it came back.
 """
 
 from __future__ import annotations
@@ -269,9 +270,18 @@ class Database:
         """A read that may scan many rows (search, export): always in a thread."""
         if self.is_sqlite:
             return await anyio.to_thread.run_sync(lambda: self.read_sync(fn, *args, **kwargs))
-        return await self._bounded(
-            lambda: self.read_sync(fn, *args, **kwargs), HEAVY_TIMEOUT_S, self._read_limiter
-        )
+        # On the general pool, as before reads had their own: a few long scans never hold
+        # every connection that the short reads wait for.
+        return await self._bounded(lambda: self._heavy_sync(fn, *args, **kwargs), HEAVY_TIMEOUT_S)
+
+    def _heavy_sync(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        try:
+            with self.engine.begin() as conn:
+                return fn(conn, *args, **kwargs)
+        except _UNREACHABLE as exc:
+            if not _is_unreachable(exc):
+                raise
+            raise _unavailable(exc) from exc
 
     async def write(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """One transaction around `fn`, committed before this returns."""
