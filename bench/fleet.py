@@ -10,7 +10,8 @@ median is reported). All read rounds come first: claims change the tasks the rea
 Besides requests per second and p50/p99 it prints the CPU time one request costs in each
 part (the instances, PostgreSQL's backends for the bench database, `wrk`), read from /proc.
 On one machine those parts share the cores, so two instances can at best reach
-`cores * py / (py + pg + wrk)` times one instance when one instance saturates a core.
+`cores * py / (py + pg + wrk)` times one instance that saturates a core (a busy machine
+that keeps the one instance below a full core can make a round's ratio look better).
 
     PYTHONPATH=src:. python bench/fleet.py [--duration 10] [--connections 32] [--rounds 2]
 
@@ -336,8 +337,8 @@ def main() -> None:
             target = " (target >= 1.7x)" if load == "reads" else ""
             print(
                 f"scaling two/one, {load}: median {statistics.median(ratios[load]):.2f}x"
-                f"{target}; rounds {per_round}; at most {ceiling:.2f}x on {cores} shared "
-                f"cores at these CPU costs"
+                f"{target}; rounds {per_round}; about {ceiling:.2f}x expected on {cores} "
+                f"otherwise idle cores at these CPU costs"
             )
         print(f"claims recorded {claims}; tasks handed out twice: {twice} (must be 0)")
     finally:
