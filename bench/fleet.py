@@ -1,17 +1,23 @@
 """Fleet benchmark: one instance against two on one PostgreSQL database and one Redis.
 
-Two loads, each run against one instance and then against two (the load is split evenly
-across both ports): `GET /api/tasks?limit=50` and queue claims (`GET /api/tasks/queue`, a
-new agent name per request so every answer claims a task). The load generator is `wrk`
-(one process per target port, so it is not the bottleneck of a single Python process).
-Prints requests per second, p50/p99 latency, the two-over-one scaling ratio, and the number
-of tasks handed out twice (must be 0), counted in the database afterwards.
+Two loads, each run against one instance and then against two (separate ports, one `wrk`
+process per port, the connections split evenly): `GET /api/tasks?limit=50` with the global
+API key, and queue claims (`GET /api/tasks/queue`, a new agent name per request so every
+answer claims a task). A round runs one, then two; with `--rounds N` the rounds alternate,
+so slow spells of a shared machine hit both sides, and the ratio is taken per round (the
+median is reported). All read rounds come first: claims change the tasks the reads count.
 
-    PYTHONPATH=src:. python bench/fleet.py [--duration 10] [--connections 32]
+Besides requests per second and p50/p99 it prints the CPU time one request costs in each
+part (the instances, PostgreSQL's backends for the bench database, `wrk`), read from /proc.
+On one machine those parts share the cores, so two instances can at best reach
+`cores * py / (py + pg + wrk)` times one instance that saturates a core (a busy machine
+that keeps the one instance below a full core can make a round's ratio look better).
 
-Needs PostgreSQL (MC_TEST_POSTGRES_URL, default 127.0.0.1:5432, trust auth), Redis
-(MC_TEST_REDIS_URL, default 127.0.0.1:6379) and /usr/bin/wrk. It creates and drops its own
-database and uses its own Redis key prefix.
+    PYTHONPATH=src:. python bench/fleet.py [--duration 10] [--connections 32] [--rounds 2]
+
+Needs PostgreSQL (MC_TEST_POSTGRES_URL, default 127.0.0.1:5432, trust auth, on this machine
+for the CPU figures), Redis (MC_TEST_REDIS_URL, default 127.0.0.1:6379) and wrk. It creates
+and drops its own database and uses its own Redis key prefix.
 """
 
 from __future__ import annotations
@@ -20,10 +26,12 @@ import argparse
 import os
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
 import textwrap
+import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,6 +53,7 @@ PG_BASE_URL = os.environ.get(
 )
 REDIS_URL = os.environ.get("MC_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 API_KEY = "bench-fleet-api-key-0123456789abcdef0123456789"
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 # A new agent name per request (thread id + counter), so each answer is a fresh claim.
 QUEUE_LUA = textwrap.dedent(
@@ -73,6 +82,10 @@ class Result:
     p99_ms: float
     requests: int
     errors: int
+    # CPU milliseconds per request: the instances, the database's backends, wrk.
+    py_ms: float = 0.0
+    pg_ms: float = 0.0
+    wrk_ms: float = 0.0
 
 
 def _ms(text: str) -> float:
@@ -95,11 +108,62 @@ def _parse(output: str) -> Result:
     return Result(rps, p50, p99, requests, errors)
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process (0 once it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
+def backends(database: str) -> list[int]:
+    """PostgreSQL backend processes serving `database` (when the server is on this machine)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                title = (entry / "cmdline").read_bytes()
+            except OSError:
+                continue
+            if title.startswith(b"postgres:") and f" {database} ".encode() in title:
+                found.append(int(entry.name))
+    return found
+
+
+class CpuMeter:
+    """CPU seconds used since it was made by a changing set of processes: those running at
+    the start count from then, later ones from zero; sampled while they run, so a process
+    that exits between samples loses at most one interval."""
+
+    def __init__(self, pids: list[int]) -> None:
+        self._start = {pid: cpu_seconds(pid) for pid in pids}
+        self._last = dict(self._start)
+
+    def sample(self, pids: list[int]) -> None:
+        for pid in pids:
+            if used := cpu_seconds(pid):
+                self._last[pid] = used
+
+    def used(self) -> float:
+        return sum(last - self._start.get(pid, 0.0) for pid, last in self._last.items())
+
+
 def run_wrk(
-    urls: list[str], *, duration: int, connections: int, script: Path | None, tag: str
+    urls: list[str],
+    *,
+    duration: int,
+    connections: int,
+    script: Path | None,
+    tag: str,
+    instance_pids: list[int] | None = None,
+    database: str | None = None,
 ) -> Result:
     """Run one wrk per URL at once, the connections split between them; sum the rates."""
     per = max(1, connections // len(urls))
+    instances = CpuMeter(instance_pids or [])
+    pg = CpuMeter(backends(database) if database else [])
+    load = CpuMeter([])
     processes = []
     for index, url in enumerate(urls):
         command = [
@@ -119,13 +183,24 @@ def run_wrk(
         if script is not None:
             command += ["--", f"{tag}{index}"]
         processes.append(subprocess.Popen(command, stdout=subprocess.PIPE, text=True))
-    results = [_parse(p.communicate(timeout=duration + 60)[0]) for p in processes]
+    wrk_pids = [p.pid for p in processes]
+    while any(p.poll() is None for p in processes):
+        load.sample(wrk_pids)
+        pg.sample(backends(database) if database else [])
+        time.sleep(0.25)
+    instances.sample(instance_pids or [])
+    pg.sample(backends(database) if database else [])
+    results = [_parse(p.communicate(timeout=60)[0]) for p in processes]
+    total = sum(r.requests for r in results) or 1
     return Result(
         rps=sum(r.rps for r in results),
         p50_ms=max(r.p50_ms for r in results),
         p99_ms=max(r.p99_ms for r in results),
         requests=sum(r.requests for r in results),
         errors=sum(r.errors for r in results),
+        py_ms=1000 * instances.used() / total,
+        pg_ms=1000 * pg.used() / total,
+        wrk_ms=1000 * load.used() / total,
     )
 
 
@@ -141,6 +216,8 @@ def seed(url: str, count: int) -> None:
                     created_by="bench",
                     priority=("low", "medium", "high", "critical")[i % 4],
                 )
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(sa.text("VACUUM ANALYZE"))  # as autovacuum would after a bulk load
     finally:
         engine.dispose()
 
@@ -164,11 +241,19 @@ def duplicates(url: str) -> tuple[int, int]:
     return int(claims), int(twice)
 
 
+def _row(label: str, r: Result) -> str:
+    return (
+        f"{label:<16}{r.rps:>9.1f}{r.p50_ms:>9.1f}{r.p99_ms:>9.1f}{r.requests:>9}{r.errors:>7}"
+        f"{r.py_ms:>9.2f}{r.pg_ms:>8.2f}{r.wrk_ms:>8.2f}"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--duration", type=int, default=10, help="seconds per load run")
     parser.add_argument("--connections", type=int, default=32, help="open connections in all")
     parser.add_argument("--tasks", type=int, default=10000, help="tasks seeded for the queue")
+    parser.add_argument("--rounds", type=int, default=2, help="alternating one/two rounds")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("wrk is not installed")
@@ -195,43 +280,66 @@ def main() -> None:
         for i in range(2):
             server = ServerProcess(database_url=url, data_dir=work / f"i{i}", env=env)
             servers.append(server.start())
+        pids = [s._process.pid for s in servers if s._process is not None]
         script = work / "queue.lua"
         script.write_text(QUEUE_LUA)
         reads = [s.base_url + "/api/tasks?limit=50" for s in servers]
         queues = [s.base_url + "/api/tasks/queue" for s in servers]
 
         # A short warm-up of each instance (connection pools, imports, caches).
-        run_wrk(reads, duration=2, connections=8, script=None, tag="w")
+        run_wrk(reads, duration=3, connections=8, script=None, tag="w")
 
-        figures: dict[str, Result] = {}
-        figures["reads, one"] = run_wrk(
-            reads[:1], duration=args.duration, connections=args.connections, script=None, tag="r"
-        )
-        figures["reads, two"] = run_wrk(
-            reads, duration=args.duration, connections=args.connections, script=None, tag="r"
-        )
-        figures["claims, one"] = run_wrk(
-            queues[:1], duration=args.duration, connections=args.connections, script=script, tag="a"
-        )
-        figures["claims, two"] = run_wrk(
-            queues, duration=args.duration, connections=args.connections, script=script, tag="b"
-        )
+        loads = {"reads": (reads, None), "claims": (queues, script)}
+        rounds: list[dict[str, Result]] = [{} for _ in range(args.rounds)]
+        load_average = [os.getloadavg()[0]]
+        # Every read round before the claims, which change the table the reads count.
+        for load, (targets, lua) in loads.items():
+            for number, figures in enumerate(rounds):
+                for label, count in (("one", 1), ("two", 2)):
+                    figures[f"{load}, {label}"] = run_wrk(
+                        targets[:count],
+                        duration=args.duration,
+                        connections=args.connections,
+                        script=lua,
+                        tag=f"{load[0]}{label[0]}{number}-",
+                        instance_pids=pids[:count],
+                        database=name,
+                    )
+                load_average.append(os.getloadavg()[0])
         claims, twice = duplicates(url)
 
+        cores = os.cpu_count() or 1
         print(
-            f"\n{os.cpu_count()} CPU cores; {args.connections} connections; {args.duration} s per run"
+            f"\n{cores} CPU cores shared by wrk, PostgreSQL, Redis, both instances and anything "
+            f"else on the machine (1-min load average {min(load_average):.1f}-"
+            f"{max(load_average):.1f}); {args.connections} connections in all (split between "
+            f"the instances); {args.duration} s per run; {args.tasks} tasks"
         )
-        print(f"{'load':<14}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'requests':>10}{'errors':>8}")
-        for label, r in figures.items():
+        print(
+            f"{'load':<16}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'requests':>9}{'errors':>7}"
+            f"{'py ms':>9}{'pg ms':>8}{'wrk ms':>8}   (CPU ms per request)"
+        )
+        ratios: dict[str, list[float]] = {load: [] for load in loads}
+        for number, figures in enumerate(rounds, 1):
+            for label, r in figures.items():
+                print(_row(f"{label} #{number}", r))
+            for load in loads:
+                one, two = figures[f"{load}, one"], figures[f"{load}, two"]
+                ratios[load].append(two.rps / one.rps if one.rps else 0.0)
+        print()
+        for load in loads:
+            ones = [f[f"{load}, one"] for f in rounds]
+            py = statistics.median(r.py_ms for r in ones)
+            pg = statistics.median(r.pg_ms for r in ones)
+            wrk = statistics.median(r.wrk_ms for r in ones)
+            ceiling = min(2.0, cores * py / (py + pg + wrk)) if py else 0.0
+            per_round = ", ".join(f"{x:.2f}x" for x in ratios[load])
+            target = " (target >= 1.7x)" if load == "reads" else ""
             print(
-                f"{label:<14}{r.rps:>10.1f}{r.p50_ms:>10.1f}{r.p99_ms:>10.1f}"
-                f"{r.requests:>10}{r.errors:>8}"
+                f"scaling two/one, {load}: median {statistics.median(ratios[load]):.2f}x"
+                f"{target}; rounds {per_round}; about {ceiling:.2f}x expected on {cores} "
+                f"otherwise idle cores at these CPU costs"
             )
-        read_ratio = figures["reads, two"].rps / figures["reads, one"].rps
-        claim_ratio = figures["claims, two"].rps / figures["claims, one"].rps
-        print(
-            f"\nscaling two/one: reads {read_ratio:.2f}x (target >= 1.7x), claims {claim_ratio:.2f}x"
-        )
         print(f"claims recorded {claims}; tasks handed out twice: {twice} (must be 0)")
     finally:
         for server in servers:

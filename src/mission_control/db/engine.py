@@ -4,7 +4,12 @@ SQLite: reads run on the event loop (WAL readers never wait on writers and a
 50-row read takes well under a millisecond), heavy reads and every write go to
 threads; writes share one thread per process and start with `BEGIN IMMEDIATE`
 so a read-then-write never deadlocks and the loop never waits on the file lock.
-PostgreSQL: every call runs in a worker thread on a pooled connection.
+PostgreSQL: every call runs in a worker thread on a pooled connection. Reads have a pool
+of their own in autocommit mode (no BEGIN and COMMIT round trips around a SELECT; at READ
+COMMITTED each statement takes its own snapshot either way) with read-only sessions, and at
+most as many reads run at once as that pool holds, so a burst waits for a connection instead
+of opening and closing extra ones; heavy reads stay on the general pool. A pooled
+connection is pinged only when it sat idle or a call failed since it came back.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ import os
 import sqlite3
 import stat
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -25,7 +31,7 @@ import orjson
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
 from mission_control.errors import ServiceUnavailable
@@ -36,6 +42,12 @@ log = logging.getLogger("mission_control.db")
 # Upper bounds of one call on PostgreSQL (the server's statement_timeout is 15 s).
 CALL_TIMEOUT_S = 20.0
 HEAVY_TIMEOUT_S = 60.0
+# PostgreSQL pools: reads (autocommit, read-only) and writes, per process.
+READ_POOL_SIZE = 8
+WRITE_POOL_SIZE = 10
+# A pooled PostgreSQL connection back from use within this long is handed out again without
+# a ping; one that sat idle longer (a restart or failover may have cut it) is pinged first.
+PING_AFTER_IDLE_S = 2.0
 
 AfterCommit = Callable[[], None]
 
@@ -96,16 +108,22 @@ def _sqlite_engine(url: str, *, immediate: bool, pool_size: int) -> Engine:
     return engine
 
 
-def _postgres_engine(url: str) -> Engine:
-    return sa.create_engine(
+def _postgres_engine(url: str, failure: _LastFailure, *, reads: bool = False) -> Engine:
+    options = "-c statement_timeout=15000 -c lock_timeout=10000"
+    extra: dict[str, Any] = {}
+    if reads:
+        # A stray write in a read fails instead of committing statement by statement.
+        options += " -c default_transaction_read_only=on"
+        extra["isolation_level"] = "AUTOCOMMIT"
+    engine = sa.create_engine(
         url,
-        pool_size=10,
-        max_overflow=10,
-        pool_pre_ping=True,
+        pool_size=READ_POOL_SIZE if reads else WRITE_POOL_SIZE,
+        max_overflow=0 if reads else WRITE_POOL_SIZE,
+        pool_pre_ping=False,  # see _ping_when_idle
         pool_timeout=10,
         connect_args={
             "connect_timeout": 5,
-            "options": "-c statement_timeout=15000 -c lock_timeout=10000",
+            "options": options,
             # A server that vanishes mid-query (no FIN, no RST) is noticed within seconds,
             # not after the kernel's two hours of keepalive.
             "keepalives": 1,
@@ -116,7 +134,46 @@ def _postgres_engine(url: str) -> Engine:
         },
         json_serializer=_json_serializer,
         json_deserializer=orjson.loads,
+        **extra,
     )
+    _ping_when_idle(engine, failure)
+    return engine
+
+
+class _LastFailure:
+    """When a database call last failed with a connection error, shared by the read and the
+    write pool of one server."""
+
+    def __init__(self) -> None:
+        self.at = 0.0
+
+
+def _ping_when_idle(engine: Engine, failure: _LastFailure) -> None:
+    """`pool_pre_ping` for connections that may be stale: one that sat idle (a restart or
+    failover may have cut it) or that was back in the pool when a call failed with a
+    connection error. A busy pool of good connections pays no round trip per checkout."""
+
+    @event.listens_for(engine, "handle_error")
+    def _failed(context: Any) -> None:
+        if context.is_disconnect or isinstance(context.sqlalchemy_exception, OperationalError):
+            failure.at = time.monotonic()
+
+    @event.listens_for(engine, "checkin")
+    def _checked_in(_dbapi_conn: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checked_out(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.get("idle_since")
+        if since is None:  # a new connection
+            return
+        if since > failure.at and time.monotonic() - since < PING_AFTER_IDLE_S:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_conn)
+        except Exception as exc:
+            # The pool discards this connection and checks out a new one.
+            raise DisconnectionError("pooled connection is gone") from exc
 
 
 class Database:
@@ -141,9 +198,12 @@ class Database:
             self._held_all: list[Connection] = []
             self._held_lock = threading.Lock()
         else:
-            self.engine = _postgres_engine(url)
-            self.read_engine = self.engine
+            failure = _LastFailure()
+            self.engine = _postgres_engine(url, failure)
+            self.read_engine = _postgres_engine(url, failure, reads=True)
             self._writer = None
+            # No more reads in threads than the read pool has connections.
+            self._read_limiter = anyio.CapacityLimiter(READ_POOL_SIZE)
 
     @property
     def dialect(self) -> str:
@@ -202,13 +262,26 @@ class Database:
         """A short read: inline on SQLite, in a thread on PostgreSQL."""
         if self.is_sqlite:
             return self.read_inline(fn, *args, **kwargs)
-        return await self._bounded(lambda: self.read_sync(fn, *args, **kwargs), CALL_TIMEOUT_S)
+        return await self._bounded(
+            lambda: self.read_sync(fn, *args, **kwargs), CALL_TIMEOUT_S, self._read_limiter
+        )
 
     async def read_heavy(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """A read that may scan many rows (search, export): always in a thread."""
         if self.is_sqlite:
             return await anyio.to_thread.run_sync(lambda: self.read_sync(fn, *args, **kwargs))
-        return await self._bounded(lambda: self.read_sync(fn, *args, **kwargs), HEAVY_TIMEOUT_S)
+        # On the general pool, as before reads had their own: a few long scans never hold
+        # every connection that the short reads wait for.
+        return await self._bounded(lambda: self._heavy_sync(fn, *args, **kwargs), HEAVY_TIMEOUT_S)
+
+    def _heavy_sync(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        try:
+            with self.engine.begin() as conn:
+                return fn(conn, *args, **kwargs)
+        except _UNREACHABLE as exc:
+            if not _is_unreachable(exc):
+                raise
+            raise _unavailable(exc) from exc
 
     async def write(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """One transaction around `fn`, committed before this returns."""
@@ -219,13 +292,16 @@ class Database:
             )
         return await self._bounded(lambda: self.write_sync(fn, *args, **kwargs), CALL_TIMEOUT_S)
 
-    async def _bounded(self, call: Callable[[], T], limit_s: float) -> T:
-        """PostgreSQL: answer 503 when a call outlives `limit_s`, even if the server stopped
-        answering without closing the connection (the driver has no client-side timeout, so
-        the thread is left to finish on its own; its outcome was never acknowledged)."""
+    async def _bounded(
+        self, call: Callable[[], T], limit_s: float, limiter: anyio.CapacityLimiter | None = None
+    ) -> T:
+        """PostgreSQL: answer 503 when a call outlives `limit_s` (waiting for a thread
+        included), even if the server stopped answering without closing the connection (the
+        driver has no client-side timeout, so the thread is left to finish on its own; its
+        outcome was never acknowledged)."""
         try:
             with anyio.fail_after(limit_s):
-                return await anyio.to_thread.run_sync(call, abandon_on_cancel=True)
+                return await anyio.to_thread.run_sync(call, abandon_on_cancel=True, limiter=limiter)
         except TimeoutError:
             log.warning("database call exceeded %.0f s", limit_s)
             raise ServiceUnavailable("Database unavailable") from None

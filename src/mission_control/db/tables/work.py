@@ -96,6 +96,7 @@ tasks = sa.Table(
     sa.Index("ix_tasks_ws_status", "workspace_id", "status"),
     sa.Index("ix_tasks_ws_assigned", "workspace_id", "assigned_to"),
     sa.Index("ix_tasks_ws_created", "workspace_id", "created_at"),
+    sa.Index("ix_tasks_ws_created_id", "workspace_id", "created_at", "id"),  # the list's order
     sa.Index("ix_tasks_project", "project_id"),
 )
 
