@@ -32,9 +32,6 @@ class _Compiled:
 
     def __init__(self, stmt: Statement, dialect: Dialect) -> None:
         compiled = stmt.compile(dialect=dialect)
-        if "POSTCOMPILE" in compiled.string:
-            # An `in_()` renders its values at execution; spell such a test with `or_()`.
-            raise ValueError("a prepared statement cannot hold an expanding IN")
         self.sql = compiled.string
         self.names: list[str] = list(compiled.positiontup or ())
         self.defaults: dict[str, Any] = dict(compiled.construct_params(_check=False))
@@ -71,7 +68,7 @@ class Prepared:
     def __init__(self, stmt: Statement | None = None, *, build: Build | None = None) -> None:
         if (stmt is None) == (build is None):
             raise ValueError("give a statement or a build function")
-        self._stmt = stmt
+        self._stmt = _checked(stmt) if stmt is not None else None
         self._build = build
         self._stmts: dict[str, Statement] = {}
         self._sqlite: _Compiled | None = None
@@ -83,7 +80,7 @@ class Prepared:
         stmt = self._stmts.get(dialect)
         if stmt is None:
             assert self._build is not None
-            stmt = self._stmts[dialect] = self._build(dialect)
+            stmt = self._stmts[dialect] = _checked(self._build(dialect))
         return stmt
 
     def _compiled(self, conn: Connection) -> _Compiled:
@@ -126,7 +123,8 @@ class Prepared:
         row = self.first(conn, params)
         if row is None:
             return None
-        keys = [str(key) for key in self.statement(conn.dialect.name).exported_columns.keys()]
+        columns = self.statement(conn.dialect.name).exported_columns
+        keys = [str(key) for key, _column in columns.items()]
         return dict(zip(keys, row, strict=True))
 
     def scalar(self, conn: Connection, params: Params | None = None) -> Any:
@@ -153,6 +151,13 @@ class Prepared:
             self._driver(conn).executemany(compiled.sql, args)
         except sqlite3.Error as exc:
             raise _wrapped(compiled.sql, args, exc, conn) from exc
+
+
+def _checked(stmt: Statement) -> Statement:
+    if "POSTCOMPILE" in str(stmt.compile()):
+        # An `in_()` renders its values at execution; spell such a test with `or_()`.
+        raise ValueError("a prepared statement cannot hold an expanding IN")
+    return stmt
 
 
 def _wrapped(sql: str, args: Any, exc: sqlite3.Error, conn: Connection) -> BaseException:
