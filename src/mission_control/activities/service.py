@@ -8,9 +8,25 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from mission_control.db.rows import inserted_id
+from mission_control.db.prepared import Prepared
 from mission_control.db.tables import activities
 from mission_control.events.bus import publish
+
+_COLUMNS = (
+    "type",
+    "entity_type",
+    "entity_id",
+    "actor",
+    "description",
+    "data",
+    "workspace_id",
+    "created_at",
+)
+_INSERT = Prepared(
+    sa.insert(activities)
+    .values({name: sa.bindparam(name) for name in _COLUMNS})
+    .returning(activities.c.id)
+)
 
 
 def log_activity(
@@ -35,7 +51,7 @@ def log_activity(
         "workspace_id": workspace_id,
         "created_at": int(time.time()),
     }
-    row["id"] = inserted_id(conn.execute(sa.insert(activities).values(**row)))
+    row["id"] = int(_INSERT.scalar(conn, row))
     publish(conn, workspace_id, "activity.created", row)
     return row
 

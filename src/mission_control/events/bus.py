@@ -19,6 +19,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from mission_control.db.prepared import Prepared
 from mission_control.db.tables import events
 
 log = logging.getLogger("mission_control.events")
@@ -27,19 +28,37 @@ log = logging.getLogger("mission_control.events")
 _PG_EVENTS_LOCK = 0x4D43_0E01
 REPLAY_LIMIT = 1000
 
+_INSERT = Prepared(
+    sa.insert(events).values(
+        workspace_id=sa.bindparam("workspace_id"),
+        type=sa.bindparam("type"),
+        data=sa.bindparam("data"),
+        created_at_ms=sa.bindparam("created_at_ms"),
+    )
+)
+_SINCE = Prepared(
+    sa.select(
+        events.c.id, events.c.workspace_id, events.c.type, events.c.data, events.c.created_at_ms
+    )
+    .where(events.c.id > sa.bindparam("after_id"))
+    .order_by(events.c.id)
+    .limit(sa.bindparam("limit"))
+)
+
 
 def publish(conn: Connection, workspace_id: int, event_type: str, data: dict[str, Any]) -> None:
     """Announce a change; delivered to subscribers only once this transaction commits."""
     if conn.dialect.name == "postgresql" and not conn.info.get("events_locked"):
         conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_EVENTS_LOCK})
         conn.info["events_locked"] = True
-    conn.execute(
-        sa.insert(events).values(
-            workspace_id=workspace_id,
-            type=event_type,
-            data=data,
-            created_at_ms=int(time.time() * 1000),
-        )
+    _INSERT.run(
+        conn,
+        {
+            "workspace_id": workspace_id,
+            "type": event_type,
+            "data": data,
+            "created_at_ms": int(time.time() * 1000),
+        },
     )
     conn.info["events_published"] = True
 
@@ -63,6 +82,8 @@ def _row_event(row: Any) -> Event:
 def read_since(
     conn: Connection, after_id: int, *, limit: int = 500, workspace_id: int | None = None
 ) -> list[Event]:
+    if workspace_id is None:  # the bus and the webhook dispatcher, after every commit
+        return [Event(*row) for row in _SINCE.all(conn, {"after_id": after_id, "limit": limit})]
     query = sa.select(events).where(events.c.id > after_id).order_by(events.c.id).limit(limit)
     if workspace_id is not None:
         query = query.where(events.c.workspace_id == workspace_id)

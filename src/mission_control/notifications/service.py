@@ -8,9 +8,27 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from mission_control.db.rows import inserted_id
+from mission_control.db.prepared import Prepared
 from mission_control.db.tables import notifications
 from mission_control.events.bus import publish
+
+_COLUMNS = (
+    "recipient",
+    "type",
+    "title",
+    "message",
+    "source_type",
+    "source_id",
+    "read_at",
+    "delivered_at",
+    "workspace_id",
+    "created_at",
+)
+_INSERT = Prepared(
+    sa.insert(notifications)
+    .values({name: sa.bindparam(name) for name in _COLUMNS})
+    .returning(notifications.c.id)
+)
 
 
 def notify(
@@ -37,7 +55,7 @@ def notify(
         "workspace_id": workspace_id,
         "created_at": int(time.time()),
     }
-    row["id"] = inserted_id(conn.execute(sa.insert(notifications).values(**row)))
+    row["id"] = int(_INSERT.scalar(conn, row))
     publish(conn, workspace_id, "notification.created", row)
     return row
 

@@ -7,7 +7,12 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from mission_control.events.bus import Event
-from mission_control.pipelines.runs import advance_for_task, ends_a_step, stalled_steps
+from mission_control.pipelines.runs import (
+    FINISHED_TASK,
+    advance_for_task,
+    ends_a_step,
+    stalled_steps,
+)
 
 if TYPE_CHECKING:
     from mission_control.runtime import Runtime
@@ -15,6 +20,20 @@ if TYPE_CHECKING:
 log = logging.getLogger("mission_control.pipelines")
 
 TASK_EVENTS = frozenset({"task.status_changed", "task.updated", "task.created"})
+
+
+def cannot_end_a_step(data: Any) -> bool:
+    """Whether the event itself shows its task did not finish a pipeline step: it names a
+    status that is not a finished one, or metadata without a pipeline run. Every change to a
+    finished status publishes an event that names that status, so skipping the database
+    check for these events misses no step."""
+    if not isinstance(data, dict) or isinstance(data.get("task"), dict):
+        return False
+    status = data.get("status")
+    if isinstance(status, str) and status not in FINISHED_TASK:
+        return True
+    metadata = data.get("metadata")
+    return isinstance(metadata, dict) and not isinstance(metadata.get("pipeline_run_id"), int)
 
 
 def task_id_of(data: Any) -> int | None:
@@ -43,7 +62,7 @@ class PipelineWatcher:
         rt.bus.add_listener(self.on_event)
 
     def on_event(self, event: Event) -> None:
-        if event.type not in TASK_EVENTS:
+        if event.type not in TASK_EVENTS or cannot_end_a_step(event.data):
             return
         task_id = task_id_of(event.data)
         if task_id is None:

@@ -8,6 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from mission_control.db.prepared import Prepared
 from mission_control.db.rows import inserted_id
 from mission_control.db.tables import agent_api_keys, agents, settings_table, user_api_keys, users
 from mission_control.security.actor import GLOBAL_KEY_ACTOR, ROLE_LEVELS, Actor, Role
@@ -31,14 +32,16 @@ AGENT_SCOPES = frozenset(
 )
 
 
-# The lookups made on every request that carries a key, built once (see tasks/reads.py).
-_ROTATED = sa.select(settings_table.c.value).where(settings_table.c.key == GLOBAL_KEY_SETTING)
-_AGENT_KEY = (
+# Looked up on every request that presents a key: statements prepared once.
+_ROTATED = Prepared(
+    sa.select(settings_table.c.value).where(settings_table.c.key == GLOBAL_KEY_SETTING)
+)
+_AGENT_KEY = Prepared(
     sa.select(agent_api_keys, agents.c.name.label("agent_name"))
     .join(agents, agents.c.id == agent_api_keys.c.agent_id)
-    .where(agent_api_keys.c.key_hash == sa.bindparam("key_hash"))
+    .where(agent_api_keys.c.key_hash == sa.bindparam("hash"))
 )
-_PERSONAL_KEY = (
+_PERSONAL_KEY = Prepared(
     sa.select(
         user_api_keys.c.id.label("key_id"),
         user_api_keys.c.role.label("key_role"),
@@ -47,13 +50,13 @@ _PERSONAL_KEY = (
         users,
     )
     .join(users, users.c.id == user_api_keys.c.user_id)
-    .where(user_api_keys.c.key_hash == sa.bindparam("key_hash"))
+    .where(user_api_keys.c.key_hash == sa.bindparam("hash"))
 )
 
 
 def rotated_key_hash(conn: Connection) -> str | None:
-    value: str | None = conn.execute(_ROTATED).scalar()
-    return value
+    value = _ROTATED.scalar(conn)
+    return str(value) if value is not None else None
 
 
 def rotate_global_key(conn: Connection, *, updated_by: str, now: int) -> str:
@@ -104,7 +107,7 @@ def role_from_scopes(scopes: frozenset[str]) -> Role:
 
 
 def _agent_actor(conn: Connection, key: str, now: int) -> Actor | None:
-    row = conn.execute(_AGENT_KEY, {"key_hash": sha256_hex(key)}).mappings().first()
+    row = _AGENT_KEY.first_mapping(conn, {"hash": sha256_hex(key)})
     if row is None or row["revoked_at"] is not None:
         return None
     if row["expires_at"] is not None and row["expires_at"] <= now:
@@ -125,7 +128,7 @@ def _agent_actor(conn: Connection, key: str, now: int) -> Actor | None:
 
 
 def _personal_actor(conn: Connection, key: str, now: int) -> Actor | None:
-    row = conn.execute(_PERSONAL_KEY, {"key_hash": sha256_hex(key)}).mappings().first()
+    row = _PERSONAL_KEY.first_mapping(conn, {"hash": sha256_hex(key)})
     if row is None or row["revoked_at"] is not None or row["disabled_at"] is not None:
         return None
     if not row["is_approved"]:

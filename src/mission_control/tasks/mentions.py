@@ -10,12 +10,31 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
+from mission_control.db.prepared import Prepared
 from mission_control.db.tables import agents, task_subscriptions, users
 from mission_control.errors import BadRequest
 from mission_control.notifications.service import notify
 from mission_control.security.actor import Actor
 
 MENTION_RE = re.compile(r"(^|[^A-Za-z0-9._-])@([A-Za-z0-9][A-Za-z0-9._-]{0,63})")
+
+_SUBSCRIBE = Prepared(
+    build=lambda dialect: (
+        (postgresql.insert if dialect == "postgresql" else sqlite.insert)(task_subscriptions)
+        .values(
+            task_id=sa.bindparam("task_id"),
+            subscriber=sa.bindparam("subscriber"),
+            workspace_id=sa.bindparam("workspace_id"),
+            created_at=sa.bindparam("created_at"),
+        )
+        .on_conflict_do_nothing()
+    )
+)
+_SUBSCRIBERS = Prepared(
+    sa.select(task_subscriptions.c.subscriber)
+    .where(task_subscriptions.c.task_id == sa.bindparam("task_id"))
+    .order_by(task_subscriptions.c.id)
+)
 
 
 def parse_mentions(text: str | None) -> list[str]:
@@ -88,18 +107,11 @@ def subscribe(
         {"task_id": task_id, "subscriber": name, "workspace_id": workspace_id, "created_at": now}
         for name in wanted
     ]
-    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
-    conn.execute(insert(task_subscriptions).on_conflict_do_nothing(), rows)
+    _SUBSCRIBE.many(conn, rows)
 
 
 def subscribers(conn: Connection, task_id: int) -> list[str]:
-    return list(
-        conn.execute(
-            sa.select(task_subscriptions.c.subscriber)
-            .where(task_subscriptions.c.task_id == task_id)
-            .order_by(task_subscriptions.c.id)
-        ).scalars()
-    )
+    return [row[0] for row in _SUBSCRIBERS.all(conn, {"task_id": task_id})]
 
 
 def notify_many(

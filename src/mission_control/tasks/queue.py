@@ -16,12 +16,13 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from mission_control.activities.service import log_activity
+from mission_control.db.prepared import Prepared
 from mission_control.db.tables import tasks
 from mission_control.errors import BadRequest
 from mission_control.events.bus import publish
 from mission_control.security.actor import Actor
 from mission_control.tasks import mentions
-from mission_control.tasks.reads import get_task
+from mission_control.tasks.reads import load_task
 from mission_control.tasks.service import notify_status, status_event
 
 CAPACITY_MESSAGE = "Invalid max_capacity. Expected integer 1..20."
@@ -50,38 +51,67 @@ def parse_capacity(raw: str | None) -> int:
     return value
 
 
-def _candidates(workspace_id: int, agent: str) -> sa.Select[Any]:
-    return (
-        sa.select(tasks.c.id, tasks.c.status.label("previous_status"))
-        .where(
-            tasks.c.workspace_id == workspace_id,
-            tasks.c.status.in_(CLAIMABLE),
-            sa.or_(tasks.c.assigned_to == agent, tasks.c.assigned_to.is_(None)),
-        )
-        .order_by(*QUEUE_ORDER)
-        .limit(1)
+_CLAIMABLE = sa.or_(*(tasks.c.status == status for status in CLAIMABLE))
+_CANDIDATE = (
+    sa.select(tasks.c.id, tasks.c.status.label("previous_status"))
+    .where(
+        tasks.c.workspace_id == sa.bindparam("ws"),
+        _CLAIMABLE,
+        sa.or_(tasks.c.assigned_to == sa.bindparam("agent"), tasks.c.assigned_to.is_(None)),
     )
+    .order_by(*QUEUE_ORDER)
+    .limit(1)
+)
+_CLAIM_VALUES = {
+    "status": "in_progress",
+    "assigned_to": sa.bindparam("agent"),
+    "updated_at": sa.bindparam("now"),
+}
+# SQLite: the best candidate, then the claim of that row; the write lock (BEGIN IMMEDIATE)
+# is held from before the first statement, so no other claim can come in between, and the
+# status test makes the UPDATE claim nothing should the row have changed all the same.
+_SQLITE_PICK = Prepared(_CANDIDATE)
+_SQLITE_CLAIM = Prepared(
+    sa.update(tasks).where(tasks.c.id == sa.bindparam("id"), _CLAIMABLE).values(_CLAIM_VALUES)
+)
+
+
+def _pg_claim() -> sa.Update:
+    pick = _CANDIDATE.with_for_update(skip_locked=True).subquery()
+    return (
+        sa.update(tasks)
+        .where(tasks.c.id == pick.c.id, _CLAIMABLE)
+        .values(_CLAIM_VALUES)
+        .returning(tasks.c.id, pick.c.previous_status)
+    )
+
+
+_PG_CLAIM = Prepared(_pg_claim())
+_PG_TURN_LOCK = Prepared(
+    sa.select(sa.func.pg_advisory_xact_lock(sa.func.hashtext(sa.bindparam("key"))))
+)
+_CURRENT = Prepared(
+    sa.select(tasks.c.id)
+    .where(
+        tasks.c.workspace_id == sa.bindparam("ws"),
+        tasks.c.assigned_to == sa.bindparam("agent"),
+        tasks.c.status == "in_progress",
+    )
+    .order_by(tasks.c.updated_at.desc(), tasks.c.id.desc())
+)
 
 
 def _claim(conn: Connection, workspace_id: int, agent: str, now: int) -> tuple[int, str] | None:
     """Claim the best open task for `agent`; (id, previous status) or None."""
-    values = {"status": "in_progress", "assigned_to": agent, "updated_at": now}
+    params = {"ws": workspace_id, "agent": agent, "now": now}
     if conn.dialect.name == "postgresql":
-        pick = _candidates(workspace_id, agent).with_for_update(skip_locked=True).subquery()
-        row = conn.execute(
-            sa.update(tasks)
-            .where(tasks.c.id == pick.c.id)
-            .values(values)
-            .returning(tasks.c.id, pick.c.previous_status)
-        ).first()
+        row = _PG_CLAIM.first(conn, params)
         return (int(row[0]), str(row[1])) if row is not None else None
-    found = conn.execute(_candidates(workspace_id, agent)).first()
+    found = _SQLITE_PICK.first(conn, params)
     if found is None:
         return None
-    claimed = conn.execute(
-        sa.update(tasks).where(tasks.c.id == found.id, tasks.c.status.in_(CLAIMABLE)).values(values)
-    ).rowcount
-    return (int(found.id), str(found.previous_status)) if claimed == 1 else None
+    claimed = _SQLITE_CLAIM.run(conn, {**params, "id": found[0]})
+    return (int(found[0]), str(found[1])) if claimed == 1 else None
 
 
 def next_task(conn: Connection, actor: Actor, agent: str, max_capacity: int) -> dict[str, Any]:
@@ -90,30 +120,17 @@ def next_task(conn: Connection, actor: Actor, agent: str, max_capacity: int) -> 
     now = int(time.time())
     if conn.dialect.name == "postgresql":
         # One turn per agent at a time, so two parallel polls cannot exceed its capacity.
-        conn.execute(
-            sa.text("SELECT pg_advisory_xact_lock(hashtext(:key))"),
-            {"key": f"mc-queue:{ws}:{agent}"},
-        )
-    current = list(
-        conn.execute(
-            sa.select(tasks.c.id)
-            .where(
-                tasks.c.workspace_id == ws,
-                tasks.c.assigned_to == agent,
-                tasks.c.status == "in_progress",
-            )
-            .order_by(tasks.c.updated_at.desc(), tasks.c.id.desc())
-        ).scalars()
-    )
+        _PG_TURN_LOCK.run(conn, {"key": f"mc-queue:{ws}:{agent}"})
+    current = [row[0] for row in _CURRENT.all(conn, {"ws": ws, "agent": agent})]
     if len(current) >= max_capacity:
         reason = "continue_current" if max_capacity == 1 else "at_capacity"
-        task = get_task(conn, ws, current[0])
+        task = load_task(conn, ws, current[0])
         return {"task": task, "reason": reason, "agent": agent, "timestamp": now}
     claimed = _claim(conn, ws, agent, now)
     if claimed is None:
         return {"task": None, "reason": "no_tasks_available", "agent": agent, "timestamp": now}
     task_id, previous = claimed
-    task = get_task(conn, ws, task_id)
+    task = load_task(conn, ws, task_id)
     mentions.subscribe(conn, ws, task_id, [agent])
     log_activity(
         conn,

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from mission_control.activities.service import log_activity
-from mission_control.db.rows import inserted_id
+from mission_control.db.prepared import Prepared
 from mission_control.db.tables import projects, quality_reviews, tasks
 from mission_control.errors import Forbidden, NotFound, ValidationFailed
 from mission_control.events.bus import publish
@@ -17,7 +17,7 @@ from mission_control.security.actor import Actor
 from mission_control.security.audit import audit
 from mission_control.tasks import mentions
 from mission_control.tasks.access import check_task
-from mission_control.tasks.reads import get_task
+from mission_control.tasks.reads import load_task
 from mission_control.tasks.schemas import TaskCreate
 
 GATE_MESSAGE = "Aegis approval is required to move task to done."
@@ -26,15 +26,64 @@ GATE_REVIEWER = "aegis"
 REQUIRED_FIELDS = ("title", "status", "priority")
 
 
+# -- prepared statements of the hot paths -----------------------------------------
+
+_DEFAULT_PROJECT = Prepared(
+    sa.select(projects.c.id).where(
+        projects.c.workspace_id == sa.bindparam("ws"), projects.c.slug == "general"
+    )
+)
+_NEXT_TICKET = Prepared(
+    sa.update(projects)
+    .where(projects.c.id == sa.bindparam("project"), projects.c.workspace_id == sa.bindparam("ws"))
+    .values(ticket_counter=projects.c.ticket_counter + 1)
+    .returning(projects.c.ticket_counter)
+)
+_GATE = Prepared(
+    sa.select(quality_reviews.c.status)
+    .where(
+        quality_reviews.c.task_id == sa.bindparam("task"),
+        sa.func.lower(quality_reviews.c.reviewer) == GATE_REVIEWER,
+    )
+    .order_by(quality_reviews.c.id.desc())
+    .limit(1)
+)
+_STATEMENTS: dict[tuple[str, tuple[str, ...]], Prepared] = {}
+
+
+def _statement(kind: str, columns: tuple[str, ...]) -> Prepared:
+    """The task INSERT (returning the id) or the UPDATE by id and workspace for exactly
+    these columns, prepared once per column set."""
+    found = _STATEMENTS.get((kind, columns))
+    if found is None:
+        if len(_STATEMENTS) > 256:  # request bodies choose the columns; keep the cache bounded
+            _STATEMENTS.clear()
+        values: dict[str, Any] = {name: sa.bindparam(name) for name in columns}
+        stmt = (
+            sa.insert(tasks).values(values).returning(tasks.c.id)
+            if kind == "insert"
+            else sa.update(tasks)
+            .where(tasks.c.id == sa.bindparam("_id"), tasks.c.workspace_id == sa.bindparam("_ws"))
+            .values(values)
+        )
+        found = _STATEMENTS[(kind, columns)] = Prepared(stmt)
+    return found
+
+
+def _insert_task(conn: Connection, values: dict[str, Any]) -> int:
+    return int(_statement("insert", tuple(sorted(values))).scalar(conn, values))
+
+
+def _set_columns(conn: Connection, workspace_id: int, task_id: int, values: dict[str, Any]) -> None:
+    columns = tuple(sorted(values))
+    _statement("update", columns).run(conn, {**values, "_id": task_id, "_ws": workspace_id})
+
+
 # -- projects and tickets --------------------------------------------------------
 
 
 def _default_project_id(conn: Connection, workspace_id: int) -> int:
-    found = conn.execute(
-        sa.select(projects.c.id).where(
-            projects.c.workspace_id == workspace_id, projects.c.slug == "general"
-        )
-    ).scalar()
+    found = _DEFAULT_PROJECT.scalar(conn, {"ws": workspace_id})
     if found is None:
         raise NotFound("Project not found")
     return int(found)
@@ -42,12 +91,7 @@ def _default_project_id(conn: Connection, workspace_id: int) -> int:
 
 def next_ticket_no(conn: Connection, workspace_id: int, project_id: int) -> int:
     """Bump the project's ticket counter in this transaction; 404 for a foreign project."""
-    number = conn.execute(
-        sa.update(projects)
-        .where(projects.c.id == project_id, projects.c.workspace_id == workspace_id)
-        .values(ticket_counter=projects.c.ticket_counter + 1)
-        .returning(projects.c.ticket_counter)
-    ).scalar()
+    number = _NEXT_TICKET.scalar(conn, {"project": project_id, "ws": workspace_id})
     if number is None:
         raise NotFound("Project not found")
     return int(number)
@@ -58,16 +102,8 @@ def next_ticket_no(conn: Connection, workspace_id: int, project_id: int) -> int:
 
 def aegis_approved(conn: Connection, task_id: int) -> bool:
     """Whether the newest review by `aegis` approved the task."""
-    status = conn.execute(
-        sa.select(quality_reviews.c.status)
-        .where(
-            quality_reviews.c.task_id == task_id,
-            sa.func.lower(quality_reviews.c.reviewer) == GATE_REVIEWER,
-        )
-        .order_by(quality_reviews.c.id.desc())
-        .limit(1)
-    ).scalar()
-    return status == "approved"
+    status = _GATE.scalar(conn, {"task": task_id})
+    return bool(status == "approved")
 
 
 def require_gate(conn: Connection, task: dict[str, Any], new_status: str) -> None:
@@ -172,8 +208,8 @@ def create_task(conn: Connection, actor: Actor, body: TaskCreate) -> dict[str, A
         created_at=now,
         updated_at=now,
     )
-    task_id = inserted_id(conn.execute(sa.insert(tasks).values(**values)))
-    task = get_task(conn, ws, task_id)
+    task_id = _insert_task(conn, values)
+    task = load_task(conn, ws, task_id)
     mentions.subscribe(conn, ws, task_id, [mentions.recipient_name(actor), assignee, *recipients])
     done_note = " (recorded as already done)" if status == "done" else ""
     log_activity(
@@ -222,7 +258,7 @@ def update_task(
 ) -> tuple[dict[str, Any], bool]:
     """Apply a partial update; returns the task and whether anything changed."""
     ws = actor.workspace_id
-    current = get_task(conn, ws, task_id)
+    current = load_task(conn, ws, task_id)
     check_task(actor, current)
     wanted = _normalized(changes)
     diff = {k: v for k, v in wanted.items() if current.get(k) != v}
@@ -250,12 +286,8 @@ def update_task(
         diff["completed_at"] = now if new_status == "done" else None
     if "project_id" in diff:
         diff["project_ticket_no"] = next_ticket_no(conn, ws, diff["project_id"])
-    conn.execute(
-        sa.update(tasks)
-        .where(tasks.c.id == task_id, tasks.c.workspace_id == ws)
-        .values(**diff, updated_at=now)
-    )
-    task = get_task(conn, ws, task_id)
+    _set_columns(conn, ws, task_id, {**diff, "updated_at": now})
+    task = load_task(conn, ws, task_id)
     fields = sorted(k for k in diff if k not in ("completed_at", "project_ticket_no"))
     mentions.subscribe(conn, ws, task_id, [task["assigned_to"], *recipients])
     status_note = f" ({current['status']} → {new_status})" if "status" in diff else ""
@@ -298,10 +330,8 @@ def move_task(
     values: dict[str, Any] = {"status": status, "updated_at": now, **(extra or {})}
     if status != task["status"]:
         values["completed_at"] = now if status == "done" else None
-    conn.execute(
-        sa.update(tasks).where(tasks.c.id == task["id"], tasks.c.workspace_id == ws).values(values)
-    )
-    moved = get_task(conn, ws, task["id"])
+    _set_columns(conn, ws, task["id"], values)
+    moved = load_task(conn, ws, task["id"])
     log_activity(
         conn,
         type=activity,
@@ -323,12 +353,12 @@ def bulk_move(conn: Connection, actor: Actor, moves: list[tuple[int, str]]) -> i
     ws = actor.workspace_id
     planned: list[tuple[dict[str, Any], str]] = []
     for task_id, status in moves:
-        task = get_task(conn, ws, task_id)
+        task = load_task(conn, ws, task_id)
         check_task(actor, task)
         require_gate(conn, task, status)
         planned.append((task, status))
     for task, status in planned:
-        current = get_task(conn, ws, task["id"])  # a task may be listed twice
+        current = load_task(conn, ws, task["id"])  # a task may be listed twice
         if current["status"] != status:
             move_task(conn, actor, current, status)
     return len(planned)
@@ -336,7 +366,7 @@ def bulk_move(conn: Connection, actor: Actor, moves: list[tuple[int, str]]) -> i
 
 def delete_task(conn: Connection, actor: Actor, task_id: int) -> None:
     ws = actor.workspace_id
-    task = get_task(conn, ws, task_id)
+    task = load_task(conn, ws, task_id)
     check_task(actor, task)
     conn.execute(sa.delete(tasks).where(tasks.c.id == task_id, tasks.c.workspace_id == ws))
     log_activity(
