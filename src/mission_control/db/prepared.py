@@ -28,7 +28,7 @@ Params = Mapping[str, Any]
 class _Compiled:
     """One statement compiled for SQLite: its SQL, positional binds and conversions."""
 
-    __slots__ = ("defaults", "names", "result", "sql", "to_db")
+    __slots__ = ("converted", "defaults", "names", "sql", "to_db")
 
     def __init__(self, stmt: Statement, dialect: Dialect) -> None:
         compiled = stmt.compile(dialect=dialect)
@@ -41,8 +41,13 @@ class _Compiled:
             if process is not None:
                 self.to_db[name] = process
         columns = getattr(stmt, "exported_columns", ())
-        self.result: list[Callable[[Any], Any] | None] = [
+        processors = [
             column.type.dialect_impl(dialect).result_processor(dialect, None) for column in columns
+        ]
+        # Only the columns that need converting (JSON, mostly): a 28-column row with two
+        # JSON columns pays for two calls, not 28.
+        self.converted: list[tuple[int, Callable[[Any], Any]]] = [
+            (index, process) for index, process in enumerate(processors) if process is not None
         ]
 
     def args(self, params: Params) -> tuple[Any, ...]:
@@ -54,12 +59,12 @@ class _Compiled:
         return tuple(values)
 
     def row(self, raw: Sequence[Any]) -> tuple[Any, ...]:
-        if not any(self.result):
+        if not self.converted:
             return tuple(raw)
-        return tuple(
-            value if process is None else process(value)
-            for value, process in zip(raw, self.result, strict=False)
-        )
+        values = list(raw)
+        for index, process in self.converted:
+            values[index] = process(values[index])
+        return tuple(values)
 
 
 class Prepared:

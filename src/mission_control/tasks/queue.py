@@ -22,7 +22,7 @@ from mission_control.errors import BadRequest
 from mission_control.events.bus import publish
 from mission_control.security.actor import Actor
 from mission_control.tasks import mentions
-from mission_control.tasks.reads import load_task
+from mission_control.tasks.reads import get_task
 from mission_control.tasks.service import notify_status, status_event
 
 CAPACITY_MESSAGE = "Invalid max_capacity. Expected integer 1..20."
@@ -124,13 +124,13 @@ def next_task(conn: Connection, actor: Actor, agent: str, max_capacity: int) -> 
     current = [row[0] for row in _CURRENT.all(conn, {"ws": ws, "agent": agent})]
     if len(current) >= max_capacity:
         reason = "continue_current" if max_capacity == 1 else "at_capacity"
-        task = load_task(conn, ws, current[0])
+        task = get_task(conn, ws, current[0])
         return {"task": task, "reason": reason, "agent": agent, "timestamp": now}
     claimed = _claim(conn, ws, agent, now)
     if claimed is None:
         return {"task": None, "reason": "no_tasks_available", "agent": agent, "timestamp": now}
     task_id, previous = claimed
-    task = load_task(conn, ws, task_id)
+    task = get_task(conn, ws, task_id)
     mentions.subscribe(conn, ws, task_id, [agent])
     log_activity(
         conn,

@@ -50,7 +50,7 @@ _FILTERS = ("status", "assigned_to", "priority", "project_id")
 
 
 @functools.cache
-def _list_queries(filters: tuple[str, ...]) -> tuple[sa.Select[Any], sa.Select[Any]]:
+def _list_queries(filters: tuple[str, ...]) -> tuple[Prepared, Prepared]:
     """The page and count statements for one combination of filters, built once: building a
     forty-column SELECT costs more than SQLite takes to run it."""
     where = [tasks.c.workspace_id == sa.bindparam("workspace_id")]
@@ -64,7 +64,7 @@ def _list_queries(filters: tuple[str, ...]) -> tuple[sa.Select[Any], sa.Select[A
         .offset(sa.bindparam("offset", type_=sa.Integer))
     )
     count = sa.select(sa.func.count()).select_from(tasks).where(*where)
-    return page, count
+    return Prepared(page), Prepared(count)
 
 
 def list_tasks(
@@ -90,31 +90,11 @@ def list_tasks(
     params: dict[str, Any] = {name: given[name] for name in filters}
     params["workspace_id"] = workspace_id
     page, count = _list_queries(filters)
-    rows = conn.execute(page, {**params, "limit": limit, "offset": offset}).fetchall()
+    rows = page.all(conn, {**params, "limit": limit, "offset": offset})
     if len(rows) < limit and (rows or offset == 0):
         return [_task(row) for row in rows], offset + len(rows)  # the last page
-    total = conn.execute(count, params).scalar()
+    total = count.scalar(conn, params)
     return [_task(row) for row in rows], int(total or 0)
-
-
-_FIND = (
-    sa.select(*_COLUMNS)
-    .select_from(_FROM)
-    .where(tasks.c.id == sa.bindparam("task_id"), tasks.c.workspace_id == sa.bindparam("ws"))
-)
-
-
-def find_task(conn: Connection, workspace_id: int, task_id: int) -> dict[str, Any] | None:
-    row = conn.execute(_FIND, {"task_id": task_id, "ws": workspace_id}).first()
-    return _task(row) if row is not None else None
-
-
-def get_task(conn: Connection, workspace_id: int, task_id: int) -> dict[str, Any]:
-    """The task as the API shows it; 404 when missing or in another workspace."""
-    task = find_task(conn, workspace_id, task_id)
-    if task is None:
-        raise NotFound("Task not found")
-    return task
 
 
 _BY_ID = Prepared(
@@ -124,9 +104,14 @@ _BY_ID = Prepared(
 )
 
 
-def load_task(conn: Connection, workspace_id: int, task_id: int) -> dict[str, Any]:
-    """`get_task` for the write paths, with the statement prepared once; 404 when missing."""
+def find_task(conn: Connection, workspace_id: int, task_id: int) -> dict[str, Any] | None:
     row = _BY_ID.first(conn, {"id": task_id, "ws": workspace_id})
-    if row is None:
+    return _task(row) if row is not None else None
+
+
+def get_task(conn: Connection, workspace_id: int, task_id: int) -> dict[str, Any]:
+    """The task as the API shows it; 404 when missing or in another workspace."""
+    task = find_task(conn, workspace_id, task_id)
+    if task is None:
         raise NotFound("Task not found")
-    return _task(row)
+    return task

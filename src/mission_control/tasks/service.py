@@ -17,7 +17,7 @@ from mission_control.security.actor import Actor
 from mission_control.security.audit import audit
 from mission_control.tasks import mentions
 from mission_control.tasks.access import check_task
-from mission_control.tasks.reads import load_task
+from mission_control.tasks.reads import get_task
 from mission_control.tasks.schemas import TaskCreate
 
 GATE_MESSAGE = "Aegis approval is required to move task to done."
@@ -209,7 +209,7 @@ def create_task(conn: Connection, actor: Actor, body: TaskCreate) -> dict[str, A
         updated_at=now,
     )
     task_id = _insert_task(conn, values)
-    task = load_task(conn, ws, task_id)
+    task = get_task(conn, ws, task_id)
     mentions.subscribe(conn, ws, task_id, [mentions.recipient_name(actor), assignee, *recipients])
     done_note = " (recorded as already done)" if status == "done" else ""
     log_activity(
@@ -258,7 +258,7 @@ def update_task(
 ) -> tuple[dict[str, Any], bool]:
     """Apply a partial update; returns the task and whether anything changed."""
     ws = actor.workspace_id
-    current = load_task(conn, ws, task_id)
+    current = get_task(conn, ws, task_id)
     check_task(actor, current)
     wanted = _normalized(changes)
     diff = {k: v for k, v in wanted.items() if current.get(k) != v}
@@ -287,7 +287,7 @@ def update_task(
     if "project_id" in diff:
         diff["project_ticket_no"] = next_ticket_no(conn, ws, diff["project_id"])
     _set_columns(conn, ws, task_id, {**diff, "updated_at": now})
-    task = load_task(conn, ws, task_id)
+    task = get_task(conn, ws, task_id)
     fields = sorted(k for k in diff if k not in ("completed_at", "project_ticket_no"))
     mentions.subscribe(conn, ws, task_id, [task["assigned_to"], *recipients])
     status_note = f" ({current['status']} → {new_status})" if "status" in diff else ""
@@ -331,7 +331,7 @@ def move_task(
     if status != task["status"]:
         values["completed_at"] = now if status == "done" else None
     _set_columns(conn, ws, task["id"], values)
-    moved = load_task(conn, ws, task["id"])
+    moved = get_task(conn, ws, task["id"])
     log_activity(
         conn,
         type=activity,
@@ -353,12 +353,12 @@ def bulk_move(conn: Connection, actor: Actor, moves: list[tuple[int, str]]) -> i
     ws = actor.workspace_id
     planned: list[tuple[dict[str, Any], str]] = []
     for task_id, status in moves:
-        task = load_task(conn, ws, task_id)
+        task = get_task(conn, ws, task_id)
         check_task(actor, task)
         require_gate(conn, task, status)
         planned.append((task, status))
     for task, status in planned:
-        current = load_task(conn, ws, task["id"])  # a task may be listed twice
+        current = get_task(conn, ws, task["id"])  # a task may be listed twice
         if current["status"] != status:
             move_task(conn, actor, current, status)
     return len(planned)
@@ -366,7 +366,7 @@ def bulk_move(conn: Connection, actor: Actor, moves: list[tuple[int, str]]) -> i
 
 def delete_task(conn: Connection, actor: Actor, task_id: int) -> None:
     ws = actor.workspace_id
-    task = load_task(conn, ws, task_id)
+    task = get_task(conn, ws, task_id)
     check_task(actor, task)
     conn.execute(sa.delete(tasks).where(tasks.c.id == task_id, tasks.c.workspace_id == ws))
     log_activity(
