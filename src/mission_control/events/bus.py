@@ -16,6 +16,7 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
@@ -70,9 +71,19 @@ class Event:
     type: str
     data: Any
     timestamp: int
+    # Its SSE frame, made by the first stream that sends it: the bus hands the same Event
+    # to every subscriber, so it is serialized once, not once per subscriber.
+    _frame: bytes | None = field(default=None, init=False, compare=False, repr=False)
 
     def envelope(self) -> dict[str, Any]:
         return {"type": self.type, "data": self.data, "timestamp": self.timestamp}
+
+    def sse_frame(self) -> bytes:
+        if self._frame is None:
+            wire = b"id: %d\ndata: %s\n\n" % (self.id, orjson.dumps(self.envelope()))
+            object.__setattr__(self, "_frame", wire)  # a cache, not a change of value
+            return wire
+        return self._frame
 
 
 def _row_event(row: Any) -> Event:

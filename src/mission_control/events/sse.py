@@ -42,7 +42,7 @@ HEADERS = {
 
 
 def frame(event: Event) -> bytes:
-    return b"id: %d\ndata: %s\n\n" % (event.id, orjson.dumps(event.envelope()))
+    return event.sse_frame()
 
 
 def connected_frame() -> bytes:
