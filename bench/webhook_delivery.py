@@ -8,9 +8,10 @@ drains; then idle again, so a machine whose load changed during the run (other p
 work on shared cores) shows in the two idle figures instead of only in the drain's.
 Printed: deliveries/s, end-to-end latency (commit → arrival at the receiver) p50/p99,
 exactly-once counts (duplicates, missing, bad signatures) and the API p99 during the drain
-against idle (before and after pooled). `--sender inline` sends from the server's own event
-loop instead of its delivery process, for comparison. Bounded in count and time; traffic
-stays on 127.0.0.1.
+against idle (before and after pooled). The probe is one request every `--probe-interval`
+seconds (20 ms), as a client using the API would, not a flat-out loop that would itself be
+the load. `--sender inline` sends from the server's own event loop instead of its delivery
+process, for comparison. Bounded in count and time; traffic stays on 127.0.0.1.
 
     PYTHONPATH=src python bench/webhook_delivery.py [--events 1000] [--webhooks 5]
 """
@@ -126,10 +127,15 @@ def percentile(values: list[float], pct: float) -> float:
     return ordered[index]
 
 
-def probe(client: httpx.Client, *, count: int | None = None, until: Any = None) -> list[float]:
-    """Sequential API requests; milliseconds each."""
+def probe(
+    client: httpx.Client, interval: float, *, count: int | None = None, until: Any = None
+) -> list[float]:
+    """Sequential API requests, one every `interval` seconds at most; milliseconds each.
+
+    Paced like a client using the API rather than flat out, so the prober measures the
+    server instead of becoming the load that competes with the drain for the two cores."""
     timings: list[float] = []
-    deadline = time.monotonic() + 300
+    deadline = time.monotonic() + 600
     while time.monotonic() < deadline:
         if count is not None and len(timings) >= count:
             break
@@ -137,8 +143,10 @@ def probe(client: httpx.Client, *, count: int | None = None, until: Any = None) 
             break
         started = time.perf_counter()
         response = client.get(PROBE_PATH)
-        timings.append((time.perf_counter() - started) * 1000)
+        elapsed = time.perf_counter() - started
+        timings.append(elapsed * 1000)
         assert response.status_code == 200, response.text
+        time.sleep(max(0.0, interval - elapsed))
     return timings
 
 
@@ -147,6 +155,9 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=1000)
     parser.add_argument("--webhooks", type=int, default=5)
     parser.add_argument("--idle-probes", type=int, default=400)
+    parser.add_argument(
+        "--probe-interval", type=float, default=0.02, help="seconds between probe starts"
+    )
     parser.add_argument("--source", choices=["burst", "api"], default="burst")
     parser.add_argument("--database-url", help="default: a new SQLite file")
     parser.add_argument(
@@ -192,8 +203,9 @@ def main() -> None:
             )
             created.raise_for_status()
             secrets[path] = created.json()["secret"]
-        probe(api, count=50)  # warm up
-        idle = probe(api, count=args.idle_probes)
+        pace = args.probe_interval
+        probe(api, pace, count=50)  # warm up
+        idle = probe(api, pace, count=args.idle_probes)
 
         expected = events * hooks
 
@@ -211,7 +223,7 @@ def main() -> None:
         committed_at: dict[int, float] = {}
 
         def watch() -> None:
-            deadline = time.monotonic() + 300
+            deadline = time.monotonic() + 600
             while time.monotonic() < deadline and delivered() < expected:
                 time.sleep(0.05)
             drained.set()
@@ -238,10 +250,10 @@ def main() -> None:
             committed = time.time()
         watcher = threading.Thread(target=watch, daemon=True)
         watcher.start()
-        during = probe(api, until=drained.is_set)
+        during = probe(api, pace, until=drained.is_set)
         watcher.join()
         finished = time.time()
-        idle_after = probe(api, count=args.idle_probes)
+        idle_after = probe(api, pace, count=args.idle_probes)
         with engine.connect() as conn:
             states = Counter(conn.execute(sa.select(webhook_deliveries.c.state)).scalars())
     arrivals = receiver.arrivals()
