@@ -99,6 +99,9 @@ class WebhookWorker:
         claimed = list(self._inflight)
         await asyncio.gather(*self._inflight.values(), return_exceptions=True)
         finished, self._finished = self._finished, []
+        if not finished and not claimed:
+            await self.sender.aclose()  # nothing to record or hand back (or never started)
+            return
         done = {c.id for c, _ in finished}
         try:
             await self.db.write(
