@@ -154,3 +154,22 @@ async def test_two_servers_with_delivery_processes_send_each_event_once(
         await asyncio.sleep(0.3)
         per_delivery = Counter(r.headers["X-MC-Delivery"] for r in receiver.requests)
         assert len(per_delivery) == 120 and set(per_delivery.values()) == {1}
+
+
+async def test_off_sends_nothing_in_the_background_but_test_sends_still_work(
+    harness_factory: Any, receiver: Receiver
+) -> None:
+    async with harness_factory(webhook_allow_private=True, webhook_sender="off") as h:
+        hook = await _hook(h, receiver.url("/ok"))
+        assert h.rt.webhook_sender is None
+        await _publish_many(h, 2)
+        assert await run_webhook_retry(h.rt) == (
+            "not sent from this process (MC_WEBHOOK_SENDER=off)"
+        )
+        admin = await h.login_client("tester", "admin")
+        sent = (await admin.post("/api/webhooks/test", json={"id": hook["id"]})).json()
+        await admin.aclose()
+        assert sent["success"] is True
+        # Only the test ping went out; the two events wait for a sender elsewhere.
+        assert [r.headers["X-MC-Event"] for r in receiver.requests] == ["test.ping"]
+        assert await _states(h) == {"success": 1}
