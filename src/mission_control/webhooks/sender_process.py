@@ -88,9 +88,11 @@ class SenderProcess:
         )
         assert process.stdin is not None
         control = process.stdin.fileno()
-        os.write(control, child_config(self.settings))
-        os.set_blocking(control, False)
         self.process, self._control = process, control
+        # A process that died at once has closed its end: the supervisor replaces it.
+        with contextlib.suppress(BrokenPipeError):
+            os.write(control, child_config(self.settings))
+        os.set_blocking(control, False)
 
     def wake(self) -> None:
         """Tell the delivery process to look at the queue now; coalesced, never blocks."""
@@ -128,8 +130,12 @@ class SenderProcess:
             self._close_control()
             await asyncio.sleep(self._restart_delay)
             self._restart_delay = min(self._restart_delay * 2, RESTART_MAX_SECONDS)
-            if not self._stopping:
+            if self._stopping:
+                continue
+            try:
                 self._spawn()
+            except OSError:
+                log.exception("could not start the webhook delivery process")
 
     def _close_control(self) -> None:
         process, self._control = self.process, None
