@@ -157,6 +157,9 @@ def settings_factory(database_url: str, tmp_path: Path) -> Callable[..., Setting
             "disable_rate_limit": True,
             "argon2_memory_kib": 8192,
             "argon2_time_cost": 1,
+            # On the app's own loop, where tests move its clock; the delivery process is
+            # tested with real servers (tests/webhooks/test_sender_process.py and others).
+            "webhook_sender": "inline",
             "_env_file": None,
         }
         values.update(overrides)

@@ -22,6 +22,7 @@ from mission_control.security.ratelimit import MemoryStore, RateLimiter
 from mission_control.security.ratelimit_redis import FallbackStore, RedisStore
 from mission_control.security.security_events import SecuritySink
 from mission_control.settings import Settings
+from mission_control.webhooks.sender_process import SenderProcess
 from mission_control.webhooks.worker import WebhookWorker
 
 log = logging.getLogger("mission_control")
@@ -68,7 +69,12 @@ class Runtime:
         self.pipelines = PipelineWatcher(self)
         self.file_log = FileLog(settings.data_dir, settings.log_level)
         self.gateways = GatewayPool(settings)
+        # Test sends and manual retries always go out from here; the background sending
+        # runs in a delivery process (default), on this loop (`inline`) or elsewhere (`off`).
         self.webhooks = WebhookWorker(self.db, settings)
+        self.webhook_sender = (
+            SenderProcess(settings) if settings.webhook_sender == "process" else None
+        )
 
     async def enforce_limit(self, bucket: str, ip: str) -> None:
         """Count one request of `bucket` for this client IP; 429 (and a security event) when over."""
@@ -77,13 +83,23 @@ class Runtime:
             await self.security.report("rate_limit_hit", ip, detail={"bucket": bucket})
             raise TooManyRequests(wait)
 
+    def wake_webhooks(self) -> None:
+        """Look at the delivery queue now (e.g. a circuit was reset)."""
+        if self.webhook_sender is not None:
+            self.webhook_sender.wake()
+        else:
+            self.webhooks.wake()
+
     async def start(self) -> None:
         self.file_log.attach()
         await self.bus.start()
         if self.redis_wake is not None:
             await self.redis_wake.start()
             self.db.on_commit(self.redis_wake.notify)
-        await self.webhooks.start(self.bus)
+        if self.webhook_sender is not None:
+            await self.webhook_sender.start(self.bus, self.db)
+        elif self.settings.webhook_sender == "inline":
+            await self.webhooks.start(self.bus)
         await self.scheduler.start(loop=self.settings.scheduler_enabled)
         await self.pipelines.catch_up()
 
@@ -103,6 +119,8 @@ class Runtime:
         await self.identity.drain()
         if self.redis_wake is not None:
             await self.redis_wake.stop()
+        if self.webhook_sender is not None:
+            await self.webhook_sender.stop()
         await self.webhooks.stop()
         await self.bus.stop()
         await self.pipelines.drain()

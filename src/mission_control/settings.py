@@ -221,6 +221,21 @@ class Settings(BaseSettings):
         validation_alias=_alias("MC_WEBHOOK_MAX_RETRIES"),
         description="Delivery retries before a webhook's circuit opens.",
     )
+    webhook_sender: Literal["process", "inline", "off"] = Field(
+        "process",
+        validation_alias=_alias("MC_WEBHOOK_SENDER"),
+        description=(
+            "Where webhook deliveries are sent from: `process` (a delivery process beside "
+            "each server process), `inline` (on the server's own event loop) or `off`."
+        ),
+    )
+    webhook_sender_nice: int = Field(
+        10,
+        ge=0,
+        le=19,
+        validation_alias=_alias("MC_WEBHOOK_SENDER_NICE"),
+        description="CPU niceness of the delivery process: API requests go first.",
+    )
     log_dirs: str = Field(
         "",
         validation_alias=_alias("MC_LOG_DIRS"),

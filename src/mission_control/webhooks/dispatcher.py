@@ -39,14 +39,19 @@ def event_body(event_type: str, timestamp: int, data: Any) -> str:
     return orjson.dumps({"event": event_type, "timestamp": timestamp, "data": data}).decode()
 
 
-def _lock_cursor(conn: Connection, now: int) -> int:
-    # A new cursor starts at the newest event: history before the first start is not replayed.
-    start = latest_id(conn)
+def ensure_cursor(conn: Connection, now: int) -> None:
+    """A new cursor starts at the newest event: history before the first start is not
+    replayed. Created by the server as it starts, so events committed before a delivery
+    process has made its first pass are still delivered."""
     conn.execute(
         _insert(conn, event_cursors)
-        .values(name=CURSOR_NAME, last_event_id=start, updated_at=now)
+        .values(name=CURSOR_NAME, last_event_id=latest_id(conn), updated_at=now)
         .on_conflict_do_nothing(index_elements=["name"])
     )
+
+
+def _lock_cursor(conn: Connection, now: int) -> int:
+    ensure_cursor(conn, now)
     query = sa.select(event_cursors.c.last_event_id).where(event_cursors.c.name == CURSOR_NAME)
     if conn.dialect.name == "postgresql":
         query = query.with_for_update()

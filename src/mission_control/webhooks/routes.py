@@ -100,7 +100,7 @@ async def update_webhook(body: WebhookUpdate, rt: RuntimeDep, actor: AdminActor)
         allow_private=private_allowed(rt.settings),
     )
     if body.reset_circuit or changes.get("enabled"):
-        rt.webhooks.wake()  # deliveries held while the circuit was open may go now
+        rt.wake_webhooks()  # deliveries held while the circuit was open may go now
     return json_response(answer)
 
 

@@ -1,9 +1,9 @@
 """The background sender: drains the outbox into deliveries and sends due ones, bounded.
 
-It runs on the API process's event loop: a request never waits for a delivery, but while
-a large backlog drains the sends take CPU time from request handling on a busy machine
-(bench/webhook_delivery.py measures it). Running the worker in its own process is the next
-step if that matters more than one process to deploy.
+By default it runs in a delivery process of its own beside each server process
+(`sender_main.py`, started by `sender_process.py`), so the sends, signing and bookkeeping
+of a large backlog never take the API's event loop; `MC_WEBHOOK_SENDER=inline` runs it on
+the server's loop instead (tests drive it there with a fake clock).
 """
 
 from __future__ import annotations
@@ -79,10 +79,12 @@ class WebhookWorker:
     def now(self) -> int:
         return int(self.clock())
 
-    async def start(self, bus: Any) -> None:
+    async def start(self, bus: Any = None) -> None:
+        """Run the loop; woken by `bus` events when given, else by `wake()` and polling."""
         if self.settings.webhook_allow_private and self.settings.production:
             log.warning("MC_WEBHOOK_ALLOW_PRIVATE is ignored in production")
-        bus.add_listener(self._on_event)
+        if bus is not None:
+            bus.add_listener(self._on_event)
         self._task = asyncio.get_running_loop().create_task(self._run(), name="mc-webhooks")
 
     async def stop(self) -> None:
@@ -97,6 +99,9 @@ class WebhookWorker:
         claimed = list(self._inflight)
         await asyncio.gather(*self._inflight.values(), return_exceptions=True)
         finished, self._finished = self._finished, []
+        if not finished and not claimed:
+            await self.sender.aclose()  # nothing to record or hand back (or never started)
+            return
         done = {c.id for c, _ in finished}
         try:
             await self.db.write(
