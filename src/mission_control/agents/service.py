@@ -19,6 +19,7 @@ from mission_control.activities.service import log_activity
 from mission_control.agents.access import ensure_own_agent
 from mission_control.agents.schemas import MAX_TEXT_BYTES
 from mission_control.bodies import ROW_ID_MAX
+from mission_control.db.prepared import Prepared
 from mission_control.db.rows import inserted_id
 from mission_control.db.tables import agents, tasks
 from mission_control.errors import BadRequest, Conflict, NotFound, PayloadTooLarge
@@ -101,14 +102,18 @@ def read_agent(conn: Connection, actor: Actor, ref: str) -> dict[str, Any]:
     return public_agent(get_agent(conn, actor.workspace_id, ref))
 
 
-_TASK_STATS = (
-    sa.select(tasks.c.assigned_to, tasks.c.status, sa.func.count())
-    .where(
-        tasks.c.workspace_id == sa.bindparam("workspace_id"),
-        tasks.c.assigned_to.in_(sa.bindparam("names", expanding=True)),
+@functools.lru_cache(maxsize=64)
+def _task_stats_query(names: int) -> Prepared:
+    """Task counts per assignee and status for `names` agents (one statement per page size:
+    an IN list of plain parameters, which a prepared statement can hold)."""
+    wanted: list[sa.BindParameter[Any]] = [sa.bindparam(f"name_{n}") for n in range(names)]
+    return Prepared(
+        sa.select(tasks.c.assigned_to, tasks.c.status, sa.func.count())
+        .where(
+            tasks.c.workspace_id == sa.bindparam("workspace_id"), tasks.c.assigned_to.in_(wanted)
+        )
+        .group_by(tasks.c.assigned_to, tasks.c.status)
     )
-    .group_by(tasks.c.assigned_to, tasks.c.status)
-)
 
 
 def task_stats(
@@ -119,7 +124,9 @@ def task_stats(
     stats = {name: dict.fromkeys(("total", *STAT_STATUSES, "completed"), 0) for name in wanted}
     if not wanted:
         return stats
-    rows = conn.execute(_TASK_STATS, {"workspace_id": workspace_id, "names": wanted})
+    params: dict[str, Any] = {f"name_{n}": name for n, name in enumerate(wanted)}
+    params["workspace_id"] = workspace_id
+    rows = _task_stats_query(len(wanted)).all(conn, params)
     for assignee, status, count in rows:
         entry = stats[assignee]
         entry["total"] += count
@@ -131,9 +138,7 @@ def task_stats(
 
 
 @functools.cache
-def _list_queries(
-    by_status: bool, by_role: bool, show_hidden: bool
-) -> tuple[sa.Select[Any], sa.Select[Any]]:
+def _list_queries(by_status: bool, by_role: bool, show_hidden: bool) -> tuple[Prepared, Prepared]:
     """Count and page statements for one combination of filters, built once."""
     where = [agents.c.workspace_id == sa.bindparam("workspace_id")]
     if by_status:
@@ -150,7 +155,7 @@ def _list_queries(
         .limit(sa.bindparam("limit", type_=sa.Integer))
         .offset(sa.bindparam("offset", type_=sa.Integer))
     )
-    return count, page
+    return Prepared(count), Prepared(page)
 
 
 def list_agents(
@@ -166,8 +171,8 @@ def list_agents(
     """A page of agents, newest first, each with `taskStats`; and the total."""
     params: dict[str, Any] = {"workspace_id": workspace_id, "status": status, "role": role}
     count, page = _list_queries(bool(status), bool(role), show_hidden)
-    total = conn.execute(count, params).scalar()
-    rows = conn.execute(page, {**params, "limit": limit, "offset": offset}).mappings()
+    total = count.scalar(conn, params)
+    rows = page.mappings(conn, {**params, "limit": limit, "offset": offset})
     items = [public_agent(row, full=False) for row in rows]
     stats = task_stats(conn, workspace_id, (item["name"] for item in items))
     for item in items:

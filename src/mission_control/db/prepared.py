@@ -132,6 +132,12 @@ class Prepared:
         keys = [str(key) for key, _column in columns.items()]
         return dict(zip(keys, row, strict=True))
 
+    def mappings(self, conn: Connection, params: Params | None = None) -> list[dict[str, Any]]:
+        """Every row as a dict keyed by the statement's column names."""
+        columns = self.statement(conn.dialect.name).exported_columns
+        keys = [str(key) for key, _column in columns.items()]
+        return [dict(zip(keys, row, strict=True)) for row in self.all(conn, params)]
+
     def scalar(self, conn: Connection, params: Params | None = None) -> Any:
         row = self.first(conn, params)
         return row[0] if row is not None else None
