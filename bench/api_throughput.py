@@ -14,7 +14,7 @@ import argparse
 import asyncio
 
 import httpx
-from harness import server, server_pid, tree_rss_mib, wrk
+from harness import TreeRSS, server, server_pid, tree_rss, wrk
 
 API_KEY = "bench-api-key-" + "0" * 40
 DESCRIPTION = (
@@ -61,7 +61,7 @@ def main() -> None:
         with server(env={"API_KEY": API_KEY}, workers=workers) as proc:
             task_id = asyncio.run(seed(proc.base_url))
             print(f"--- {workers} worker(s)")
-            peak = 0.0
+            peak = TreeRSS()
             for c in args.concurrency:
                 for label, path in (
                     ("GET /api/tasks?limit=50", "/api/tasks?limit=50"),
@@ -75,12 +75,10 @@ def main() -> None:
                         seconds=args.seconds,
                         headers=headers,
                     )
-                    peak = max(peak, tree_rss_mib(server_pid(proc)))
+                    now = tree_rss(server_pid(proc))
+                    peak = now if now.total > peak.total else peak
                     print(result.row())
-            print(
-                f"peak RSS {peak:.0f} MiB in all, {peak / workers:.0f} MiB per worker "
-                f"(plus the supervisor when workers > 1)"
-            )
+            print(f"peak RSS: {peak.line()}")
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -90,19 +90,74 @@ def wrk(
     )
 
 
-def tree_rss_mib(pid: int) -> float:
-    """Resident memory of a process and its children (uvicorn workers), in MiB."""
-    total = 0
-    pids = [pid]
+def _children(pid: int) -> list[int]:
     with contextlib.suppress(OSError):
-        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-        pids += [int(c) for c in children]
-    for one in pids:
+        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    return []
+
+
+def _rss_mib(pid: int) -> float:
+    with contextlib.suppress(OSError):
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+@dataclass
+class TreeRSS:
+    """Resident memory of a server's whole process tree, split by role, in MiB."""
+
+    supervisor: float = 0.0  # the uvicorn parent when there are several workers
+    workers: list[float] = field(default_factory=list)  # processes that answer requests
+    senders: list[float] = field(default_factory=list)  # webhook delivery processes
+
+    @property
+    def total(self) -> float:
+        return self.supervisor + sum(self.workers) + sum(self.senders)
+
+    def line(self) -> str:
+        workers = ", ".join(f"{w:.0f}" for w in self.workers)
+        senders = ", ".join(f"{s:.0f}" for s in self.senders) or "none"
+        head = f"supervisor {self.supervisor:.0f} MiB, " if self.supervisor else ""
+        return (
+            f"{head}worker processes {workers} MiB, webhook delivery processes {senders} MiB "
+            f"({self.total:.0f} MiB in all)"
+        )
+
+
+def tree_rss(pid: int) -> TreeRSS:
+    """Walk the server's process tree: worker processes, their delivery processes and,
+    with several workers, the supervisor."""
+    result = TreeRSS()
+
+    def is_sender(one: int) -> bool:
         with contextlib.suppress(OSError):
-            for line in Path(f"/proc/{one}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    total += int(line.split()[1])
-    return total / 1024
+            return b"webhooks.sender_main" in Path(f"/proc/{one}/cmdline").read_bytes()
+        return False
+
+    def visit(one: int, as_worker: bool) -> None:
+        if is_sender(one):
+            result.senders.append(_rss_mib(one))
+            return
+        children = _children(one)
+        workers_below = [c for c in children if not is_sender(c)]
+        if as_worker or not workers_below:
+            result.workers.append(_rss_mib(one))
+            for child in children:
+                visit(child, as_worker=False)
+            return
+        result.supervisor = _rss_mib(one)  # several workers below it
+        for child in children:
+            visit(child, as_worker=not is_sender(child))
+
+    visit(pid, as_worker=False)
+    return result
+
+
+def tree_rss_mib(pid: int) -> float:
+    """Resident memory of a process and all its descendants, in MiB."""
+    return tree_rss(pid).total
 
 
 @contextlib.contextmanager

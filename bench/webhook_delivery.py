@@ -166,6 +166,9 @@ def main() -> None:
         default="process",
         help="MC_WEBHOOK_SENDER of the server (default: its delivery process)",
     )
+    parser.add_argument(
+        "--sender-nice", type=int, help="MC_WEBHOOK_SENDER_NICE of the server (default: its own)"
+    )
     args = parser.parse_args()
     events, hooks = min(args.events, 20000), min(args.webhooks, 50)
 
@@ -184,6 +187,11 @@ def main() -> None:
             "MC_WEBHOOK_ALLOW_PRIVATE": "1",
             "MC_SCHEDULER_ENABLED": "0",
             "MC_WEBHOOK_SENDER": args.sender,
+            **(
+                {}
+                if args.sender_nice is None
+                else {"MC_WEBHOOK_SENDER_NICE": str(args.sender_nice)}
+            ),
         },
     )
     receiver.start()
