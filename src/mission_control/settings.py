@@ -230,7 +230,7 @@ class Settings(BaseSettings):
         ),
     )
     webhook_sender_nice: int = Field(
-        10,
+        19,
         ge=0,
         le=19,
         validation_alias=_alias("MC_WEBHOOK_SENDER_NICE"),
