@@ -95,9 +95,12 @@ def read_since(
 ) -> list[Event]:
     if workspace_id is None:  # the bus and the webhook dispatcher, after every commit
         return [Event(*row) for row in _SINCE.all(conn, {"after_id": after_id, "limit": limit})]
-    query = sa.select(events).where(events.c.id > after_id).order_by(events.c.id).limit(limit)
-    if workspace_id is not None:
-        query = query.where(events.c.workspace_id == workspace_id)
+    query = (
+        sa.select(events)
+        .where(events.c.id > after_id, events.c.workspace_id == workspace_id)
+        .order_by(events.c.id)
+        .limit(limit)
+    )
     return [_row_event(r) for r in conn.execute(query)]
 
 

@@ -7,6 +7,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from mission_control.db.prepared import Prepared
 from mission_control.db.rows import inserted_id
 from mission_control.db.tables import user_sessions, users
 from mission_control.security.digests import new_session_token, sha256_hex
@@ -85,7 +86,7 @@ def create_session(
     return token, int(session_id)
 
 
-_SESSION = (
+_SESSION = Prepared(
     sa.select(
         user_sessions.c.id.label("session_id"),
         user_sessions.c.expires_at,
@@ -94,21 +95,21 @@ _SESSION = (
     )
     .join(users, users.c.id == user_sessions.c.user_id)
     .where(user_sessions.c.token_hash == sa.bindparam("token_hash"))
-)  # built once: it runs on every request with a session cookie
+)  # prepared once: it runs on every request with a session cookie
 
 
 def find_session(
     conn: Connection, token: str, *, now: int, idle_seconds: int
 ) -> dict[str, Any] | None:
     """The live session for `token` with its user, or None."""
-    row = conn.execute(_SESSION, {"token_hash": sha256_hex(token)}).mappings().first()
+    row = _SESSION.first_mapping(conn, {"token_hash": sha256_hex(token)})
     if row is None or row["expires_at"] <= now or row["disabled_at"] is not None:
         return None
     if not row["is_approved"]:  # access withdrawn: the session no longer speaks for anyone
         return None
     if idle_seconds and now - row["last_seen_at"] > idle_seconds:
         return None
-    return dict(row)
+    return row
 
 
 def touch(conn: Connection, session_id: int, now: int) -> None:
