@@ -8,7 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from mission_control.db.prepared import Prepared
+from mission_control.db.prepared import insert_returning_id
 from mission_control.db.tables import activities
 from mission_control.events.bus import publish
 
@@ -22,11 +22,7 @@ _COLUMNS = (
     "workspace_id",
     "created_at",
 )
-_INSERT = Prepared(
-    sa.insert(activities)
-    .values({name: sa.bindparam(name) for name in _COLUMNS})
-    .returning(activities.c.id)
-)
+_INSERT = insert_returning_id(activities, _COLUMNS)
 
 
 def log_activity(

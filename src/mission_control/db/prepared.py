@@ -164,6 +164,12 @@ class Prepared:
             raise _wrapped(compiled.sql, args, exc, conn) from exc
 
 
+def insert_returning_id(table: sa.Table, columns: Sequence[str]) -> Prepared:
+    """`INSERT INTO table (columns…) VALUES (:column…) RETURNING id`, prepared once."""
+    values: dict[str, Any] = {name: sa.bindparam(name) for name in columns}
+    return Prepared(sa.insert(table).values(values).returning(table.c.id))
+
+
 def _checked(stmt: Statement) -> Statement:
     if "POSTCOMPILE" in str(stmt.compile()):
         # An `in_()` renders its values at execution; spell such a test with `or_()`.

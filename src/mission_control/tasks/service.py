@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from mission_control.activities.service import log_activity
-from mission_control.db.prepared import Prepared
+from mission_control.db.prepared import Prepared, insert_returning_id
 from mission_control.db.tables import projects, quality_reviews, tasks
 from mission_control.errors import Forbidden, NotFound, ValidationFailed
 from mission_control.events.bus import publish
@@ -58,15 +58,17 @@ def _statement(kind: str, columns: tuple[str, ...]) -> Prepared:
     if found is None:
         if len(_STATEMENTS) > 256:  # request bodies choose the columns; keep the cache bounded
             _STATEMENTS.clear()
-        values: dict[str, Any] = {name: sa.bindparam(name) for name in columns}
-        stmt = (
-            sa.insert(tasks).values(values).returning(tasks.c.id)
-            if kind == "insert"
-            else sa.update(tasks)
-            .where(tasks.c.id == sa.bindparam("_id"), tasks.c.workspace_id == sa.bindparam("_ws"))
-            .values(values)
-        )
-        found = _STATEMENTS[(kind, columns)] = Prepared(stmt)
+        if kind == "insert":
+            found = insert_returning_id(tasks, columns)
+        else:
+            found = Prepared(
+                sa.update(tasks)
+                .where(
+                    tasks.c.id == sa.bindparam("_id"), tasks.c.workspace_id == sa.bindparam("_ws")
+                )
+                .values({name: sa.bindparam(name) for name in columns})
+            )
+        _STATEMENTS[(kind, columns)] = found
     return found
 
 
