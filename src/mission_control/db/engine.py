@@ -15,13 +15,14 @@ connection is pinged only when it sat idle or a call failed since it came back.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import sqlite3
 import stat
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
@@ -215,27 +216,16 @@ class Database:
 
     # -- synchronous entry points (CLI, jobs already in a thread, migrations) --
     def write_sync(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        try:
-            with self.engine.begin() as conn:
-                result = fn(conn, *args, **kwargs)
-                published = bool(conn.info.pop("events_published", False))
-        except _UNREACHABLE as exc:
-            if not _is_unreachable(exc):
-                raise
-            raise _unavailable(exc) from exc
+        with _outage_as_unavailable(), self.engine.begin() as conn:
+            result = fn(conn, *args, **kwargs)
+            published = bool(conn.info.pop("events_published", False))
         if published:
             for callback in self._after_commit:
                 callback()
         return result
 
     def read_sync(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        try:
-            with self.read_engine.begin() as conn:
-                return fn(conn, *args, **kwargs)
-        except _UNREACHABLE as exc:
-            if not _is_unreachable(exc):
-                raise
-            raise _unavailable(exc) from exc
+        return _read_on(self.read_engine, fn, *args, **kwargs)
 
     def _held_connection(self) -> Connection:
         conn: Connection | None = getattr(self._held, "conn", None)
@@ -249,13 +239,8 @@ class Database:
     def read_inline(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """SQLite: a short read on this thread's held connection, in its own transaction."""
         conn = self._held_connection()
-        try:
-            with conn.begin():
-                return fn(conn, *args, **kwargs)
-        except _UNREACHABLE as exc:
-            if not _is_unreachable(exc):
-                raise
-            raise _unavailable(exc) from exc
+        with _outage_as_unavailable(), conn.begin():
+            return fn(conn, *args, **kwargs)
 
     # -- async entry points (routes, middleware) --
     async def read(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
@@ -272,16 +257,9 @@ class Database:
             return await anyio.to_thread.run_sync(lambda: self.read_sync(fn, *args, **kwargs))
         # On the general pool, as before reads had their own: a few long scans never hold
         # every connection that the short reads wait for.
-        return await self._bounded(lambda: self._heavy_sync(fn, *args, **kwargs), HEAVY_TIMEOUT_S)
-
-    def _heavy_sync(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        try:
-            with self.engine.begin() as conn:
-                return fn(conn, *args, **kwargs)
-        except _UNREACHABLE as exc:
-            if not _is_unreachable(exc):
-                raise
-            raise _unavailable(exc) from exc
+        return await self._bounded(
+            lambda: _read_on(self.engine, fn, *args, **kwargs), HEAVY_TIMEOUT_S
+        )
 
     async def write(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """One transaction around `fn`, committed before this returns."""
@@ -327,6 +305,22 @@ def _is_unreachable(exc: Exception) -> bool:
     if isinstance(exc, OperationalError | InterfaceError | PoolTimeoutError):
         return True
     return isinstance(exc, DBAPIError) and exc.connection_invalidated
+
+
+@contextlib.contextmanager
+def _outage_as_unavailable() -> Iterator[None]:
+    """A database that is down or out of reach answers 503; any other error passes."""
+    try:
+        yield
+    except _UNREACHABLE as exc:
+        if not _is_unreachable(exc):
+            raise
+        raise _unavailable(exc) from exc
+
+
+def _read_on(engine: Engine, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    with _outage_as_unavailable(), engine.begin() as conn:
+        return fn(conn, *args, **kwargs)
 
 
 def _unavailable(exc: Exception) -> ServiceUnavailable:
