@@ -76,6 +76,7 @@ class Prepared:
         self._stmt = _checked(stmt) if stmt is not None else None
         self._build = build
         self._stmts: dict[str, Statement] = {}
+        self._keys: dict[str, list[str]] = {}  # column names of the rows, per dialect
         self._sqlite: _Compiled | None = None
         self._lock = threading.Lock()
 
@@ -125,17 +126,15 @@ class Prepared:
         self, conn: Connection, params: Params | None = None
     ) -> dict[str, Any] | None:
         """The first row as a dict keyed by the statement's column names."""
-        row = self.first(conn, params)
-        if row is None:
-            return None
-        columns = self.statement(conn.dialect.name).exported_columns
-        keys = [str(key) for key, _column in columns.items()]
-        return dict(zip(keys, row, strict=True))
+        rows = self.mappings(conn, params)
+        return rows[0] if rows else None
 
     def mappings(self, conn: Connection, params: Params | None = None) -> list[dict[str, Any]]:
         """Every row as a dict keyed by the statement's column names."""
-        columns = self.statement(conn.dialect.name).exported_columns
-        keys = [str(key) for key, _column in columns.items()]
+        keys = self._keys.get(conn.dialect.name)
+        if keys is None:
+            columns = self.statement(conn.dialect.name).exported_columns
+            keys = self._keys[conn.dialect.name] = [str(key) for key, _c in columns.items()]
         return [dict(zip(keys, row, strict=True)) for row in self.all(conn, params)]
 
     def scalar(self, conn: Connection, params: Params | None = None) -> Any:
