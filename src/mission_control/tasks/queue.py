@@ -18,6 +18,7 @@ from sqlalchemy.engine import Connection
 from mission_control.activities.service import log_activity
 from mission_control.db.prepared import Prepared
 from mission_control.db.tables import tasks
+from mission_control.db.tables.work import CLAIMABLE_SQL, DUE_LAST_SQL, PRIORITY_RANK_SQL
 from mission_control.errors import BadRequest
 from mission_control.events.bus import publish
 from mission_control.security.actor import Actor
@@ -26,13 +27,12 @@ from mission_control.tasks.reads import get_task
 from mission_control.tasks.service import notify_status, status_event
 
 CAPACITY_MESSAGE = "Invalid max_capacity. Expected integer 1..20."
-CLAIMABLE = ("assigned", "inbox")
-PRIORITY_RANK = sa.case(
-    {"critical": 0, "high": 1, "medium": 2, "low": 3}, value=tasks.c.priority, else_=4
-)
-QUEUE_ORDER = (
+# Literal SQL, as the index ix_tasks_queue spells it, so the claim reads that index in
+# order and stops at the first match instead of sorting every open task.
+PRIORITY_RANK: sa.ColumnElement[int] = sa.literal_column(PRIORITY_RANK_SQL, sa.Integer)
+QUEUE_ORDER: tuple[sa.ColumnElement[Any], ...] = (
     PRIORITY_RANK,
-    tasks.c.due_date.is_(None),
+    sa.literal_column(DUE_LAST_SQL, sa.Boolean),
     tasks.c.due_date,
     tasks.c.created_at,
     tasks.c.id,
@@ -51,7 +51,7 @@ def parse_capacity(raw: str | None) -> int:
     return value
 
 
-_CLAIMABLE = sa.or_(*(tasks.c.status == status for status in CLAIMABLE))
+_CLAIMABLE = sa.text(CLAIMABLE_SQL)
 _CANDIDATE = (
     sa.select(tasks.c.id, tasks.c.status.label("previous_status"))
     .where(

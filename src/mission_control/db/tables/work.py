@@ -66,6 +66,24 @@ project_agent_assignments = sa.Table(
     sa.UniqueConstraint("project_id", "agent_name"),
 )
 
+# The queue's order (tasks/queue.py) as literal SQL, for the index that serves it: an
+# index on an expression only answers a query that spells the expression the same way,
+# constants included (a bound parameter in its place never matches).
+PRIORITY_RANK_SQL = (
+    "CASE priority WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 "
+    "WHEN 'low' THEN 3 ELSE 4 END"
+)
+DUE_LAST_SQL = "due_date IS NULL"
+CLAIMABLE_SQL = "status IN ('assigned', 'inbox')"
+QUEUE_INDEX_COLUMNS = (
+    "workspace_id",
+    sa.text(f"({PRIORITY_RANK_SQL})"),  # PostgreSQL wants index expressions in parentheses
+    sa.text(f"({DUE_LAST_SQL})"),
+    "due_date",
+    "created_at",
+    "id",
+)
+
 tasks = sa.Table(
     "tasks",
     metadata,
@@ -98,6 +116,12 @@ tasks = sa.Table(
     sa.Index("ix_tasks_ws_created", "workspace_id", "created_at"),
     sa.Index("ix_tasks_ws_created_id", "workspace_id", "created_at", "id"),  # the list's order
     sa.Index("ix_tasks_project", "project_id"),
+    sa.Index(  # the queue's open tasks in the order it hands them out
+        "ix_tasks_queue",
+        *QUEUE_INDEX_COLUMNS,
+        sqlite_where=sa.text(CLAIMABLE_SQL),
+        postgresql_where=sa.text(CLAIMABLE_SQL),
+    ),
 )
 
 comments = sa.Table(
