@@ -9,9 +9,13 @@ from mission_control.agents import attribution, connections, diagnostics, heartb
 from mission_control.agents.access import AGENT_NAME_HEADER, caller_agent_name
 from mission_control.agents.insights import parse_sections, parse_window
 from mission_control.agents.schemas import (
+    AttributionOut,
     ConnectIn,
+    ConnectionList,
     ConnectOut,
+    DiagnosticsOut,
     Disconnect,
+    Disconnected,
     HeartbeatIn,
     HeartbeatOut,
 )
@@ -80,7 +84,11 @@ def _report_args(request: Request, actor: Actor, allowed: tuple[str, ...]) -> di
     }
 
 
-@router.get("/api/agents/{agent_ref}/attribution", summary="What an agent did and spent (viewer)")
+@router.get(
+    "/api/agents/{agent_ref}/attribution",
+    summary="What an agent did and spent (viewer)",
+    responses={200: {"model": AttributionOut}},
+)
 async def get_attribution(
     agent_ref: str, request: Request, rt: RuntimeDep, actor: ViewerActor
 ) -> Response:
@@ -92,7 +100,11 @@ async def get_attribution(
     return json_response(report)
 
 
-@router.get("/api/agents/{agent_ref}/diagnostics", summary="Health of one agent (viewer)")
+@router.get(
+    "/api/agents/{agent_ref}/diagnostics",
+    summary="Health of one agent (viewer)",
+    responses={200: {"model": DiagnosticsOut}},
+)
 async def get_diagnostics(
     agent_ref: str, request: Request, rt: RuntimeDep, actor: ViewerActor
 ) -> Response:
@@ -120,16 +132,25 @@ async def connect(body: ConnectIn, rt: RuntimeDep, actor: OperatorActor) -> Resp
     return json_response(result)
 
 
-@router.get("/api/connect", summary="List direct connections (operator)")
+@router.get(
+    "/api/connect",
+    summary="List direct connections (operator)",
+    responses={200: {"model": ConnectionList}},
+)
 async def list_connections(rt: RuntimeDep, actor: OperatorActor) -> Response:
     """`{connections:[{connection_id, agent_name, tool_name, status, …}]}`, newest first.
     Operator."""
     return json_response({"connections": await rt.db.read(connections.list_connections, actor)})
 
 
-@router.delete("/api/connect", summary="Disconnect a tool (operator)")
+@router.delete(
+    "/api/connect",
+    summary="Disconnect a tool (operator)",
+    responses={200: {"model": Disconnected}},
+)
 async def disconnect(request: Request, rt: RuntimeDep, actor: OperatorActor) -> Response:
-    """`{connection_id}` → `{status:"disconnected"}`; the agent goes `offline`. Operator."""
+    """`{connection_id}` → `{status:"disconnected", connection_id}`; the agent goes `offline`.
+    Operator."""
     data = await json_object(request, missing_message="Request body required: {connection_id}")
     body = Disconnect.model_validate(data)
     return json_response(await rt.db.write(connections.disconnect, actor, body.connection_id))

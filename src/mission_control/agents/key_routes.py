@@ -8,7 +8,13 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from mission_control.agents import keys
-from mission_control.agents.schemas import KeyCreate, KeyCreated, KeyRevoke
+from mission_control.agents.schemas import (
+    AgentKeyList,
+    KeyCreate,
+    KeyCreated,
+    KeyRevoke,
+    KeyRevoked,
+)
 from mission_control.bodies import json_object
 from mission_control.deps import RuntimeDep
 from mission_control.errors import TooManyRequests
@@ -26,7 +32,11 @@ async def _identity_limit(rt: Runtime, actor: Actor) -> None:
         raise TooManyRequests(wait)
 
 
-@router.get("/api/agents/{agent_ref}/keys", summary="List an agent's API keys (admin)")
+@router.get(
+    "/api/agents/{agent_ref}/keys",
+    summary="List an agent's API keys (admin)",
+    responses={200: {"model": AgentKeyList}},
+)
 async def list_keys(agent_ref: str, rt: RuntimeDep, actor: AdminActor) -> Response:
     """`{agent:{id, name}, keys:[…]}`, newest first; never a key or its hash. Admin."""
     return json_response(await rt.db.read(keys.list_keys, actor, agent_ref))
@@ -60,7 +70,11 @@ async def create_key(
     return json_response({"key": row, "api_key": api_key}, status=201)
 
 
-@router.delete("/api/agents/{agent_ref}/keys", summary="Revoke an agent API key (admin)")
+@router.delete(
+    "/api/agents/{agent_ref}/keys",
+    summary="Revoke an agent API key (admin)",
+    responses={200: {"model": KeyRevoked}},
+)
 async def revoke_key(
     agent_ref: str, request: Request, rt: RuntimeDep, actor: AdminActor
 ) -> Response:

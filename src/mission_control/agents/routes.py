@@ -18,13 +18,19 @@ from mission_control.agents.schemas import (
     STATUSES,
     AgentChanges,
     AgentCreate,
+    AgentDeleted,
     AgentEnvelope,
     AgentList,
     AgentRegister,
     AgentUpdateByName,
+    AgentUpdated,
     MemoryIn,
+    MemoryOut,
+    MemorySaved,
     RegisterOut,
     SoulIn,
+    SoulOut,
+    SoulSaved,
 )
 from mission_control.deps import RuntimeDep
 from mission_control.errors import BadRequest, TooManyRequests
@@ -100,7 +106,11 @@ async def create_agent(body: AgentCreate, rt: RuntimeDep, actor: OperatorActor) 
     return json_response({"agent": agent}, status=201)
 
 
-@router.put("/api/agents", summary="Update an agent by name (operator)")
+@router.put(
+    "/api/agents",
+    summary="Update an agent by name (operator)",
+    responses={200: {"model": AgentUpdated}},
+)
 async def update_agent_by_name(
     body: AgentUpdateByName, rt: RuntimeDep, actor: OperatorActor
 ) -> Response:
@@ -176,7 +186,11 @@ async def update_agent(
     return json_response({"agent": agent})
 
 
-@router.delete("/api/agents/{agent_ref}", summary="Delete an agent (admin)")
+@router.delete(
+    "/api/agents/{agent_ref}",
+    summary="Delete an agent (admin)",
+    responses={200: {"model": AgentDeleted}},
+)
 async def delete_agent(agent_ref: str, rt: RuntimeDep, actor: AdminActor) -> Response:
     """Delete the agent with its keys and connections → `{success:true, deleted:<name>}`.
     Admin."""
@@ -204,13 +218,21 @@ async def unhide_agent(agent_ref: str, rt: RuntimeDep, actor: OperatorActor) -> 
     return json_response({"agent": agent})
 
 
-@router.get("/api/agents/{agent_ref}/soul", summary="Read an agent's soul (viewer)")
+@router.get(
+    "/api/agents/{agent_ref}/soul",
+    summary="Read an agent's soul (viewer)",
+    responses={200: {"model": SoulOut}},
+)
 async def get_soul(agent_ref: str, rt: RuntimeDep, actor: ViewerActor) -> Response:
     """`{agent:{id, name}, soul_content, size, updated_at}`. Viewer."""
     return json_response(await rt.db.read(service.read_text, actor, agent_ref, "soul_content"))
 
 
-@router.put("/api/agents/{agent_ref}/soul", summary="Replace an agent's soul (operator)")
+@router.put(
+    "/api/agents/{agent_ref}/soul",
+    summary="Replace an agent's soul (operator)",
+    responses={200: {"model": SoulSaved}},
+)
 async def put_soul(agent_ref: str, body: SoulIn, rt: RuntimeDep, actor: OperatorActor) -> Response:
     """`{soul_content}` (null clears); over 512 KiB → 413. An agent key only for its own
     agent. Operator."""
@@ -221,13 +243,21 @@ async def put_soul(agent_ref: str, body: SoulIn, rt: RuntimeDep, actor: Operator
     return json_response(result)
 
 
-@router.get("/api/agents/{agent_ref}/memory", summary="Read an agent's working memory (viewer)")
+@router.get(
+    "/api/agents/{agent_ref}/memory",
+    summary="Read an agent's working memory (viewer)",
+    responses={200: {"model": MemoryOut}},
+)
 async def get_memory(agent_ref: str, rt: RuntimeDep, actor: ViewerActor) -> Response:
     """`{agent:{id, name}, working_memory, size, updated_at}`. Viewer."""
     return json_response(await rt.db.read(service.read_text, actor, agent_ref, "working_memory"))
 
 
-@router.put("/api/agents/{agent_ref}/memory", summary="Write an agent's working memory (operator)")
+@router.put(
+    "/api/agents/{agent_ref}/memory",
+    summary="Write an agent's working memory (operator)",
+    responses={200: {"model": MemorySaved}},
+)
 async def put_memory(
     agent_ref: str, body: MemoryIn, rt: RuntimeDep, actor: OperatorActor
 ) -> Response:

@@ -209,3 +209,249 @@ class ConnectOut(BaseModel):
     sse_url: str
     heartbeat_url: str
     token_report_url: str
+
+
+class AgentUpdated(BaseModel):
+    success: bool
+
+
+class AgentDeleted(BaseModel):
+    success: bool
+    deleted: str = Field(description="The deleted agent's name")
+
+
+class AgentRef(BaseModel):
+    id: int
+    name: str
+
+
+class SoulOut(BaseModel):
+    agent: AgentRef
+    soul_content: str | None
+    size: int = Field(description="Bytes of `soul_content` in UTF-8")
+    updated_at: int
+
+
+class SoulSaved(SoulOut):
+    success: bool
+
+
+class MemoryOut(BaseModel):
+    agent: AgentRef
+    working_memory: str | None
+    size: int = Field(description="Bytes of `working_memory` in UTF-8")
+    updated_at: int
+
+
+class MemorySaved(MemoryOut):
+    success: bool
+    working_memory: str
+
+
+class AgentKeyList(BaseModel):
+    agent: AgentRef
+    keys: list[KeyOut]
+
+
+class KeyRevoked(BaseModel):
+    success: bool
+    key_id: int
+    revoked_at: int
+
+
+class ConnectionOut(BaseModel):
+    id: int
+    connection_id: str
+    agent_id: int
+    agent_name: str
+    tool_name: str
+    tool_version: str | None
+    status: Literal["connected", "disconnected"]
+    metadata: dict[str, Any]
+    created_at: int
+    last_heartbeat_at: int | None
+    disconnected_at: int | None
+
+
+class ConnectionList(BaseModel):
+    connections: list[ConnectionOut]
+
+
+class Disconnected(BaseModel):
+    status: Literal["disconnected"]
+    connection_id: str
+
+
+# -- attribution and diagnostics --
+
+
+class ReportWindow(BaseModel):
+    hours: int
+    since: int
+    until: int
+
+
+class UsageTotals(BaseModel):
+    request_count: int
+    input_tokens: int
+    output_tokens: int
+    total_tokens: int
+    cost_usd: float
+
+
+class TokenTotals(UsageTotals):
+    by_model: dict[str, UsageTotals]
+
+
+class AttributionIdentity(BaseModel):
+    id: int
+    name: str
+    role: str
+    status: AgentStatus
+    source: str
+    runtime_type: str | None
+    hidden: bool
+    created_at: int
+    last_seen: int | None
+    api_keys: list[KeyOut]
+
+
+class AuditEntry(BaseModel):
+    id: int
+    action: str
+    target_type: str | None
+    target_id: str | None
+    detail: dict[str, Any]
+    ip_address: str | None
+    created_at: int
+
+
+class AttributionAudit(BaseModel):
+    total: int
+    by_action: dict[str, int]
+    events: list[AuditEntry] = Field(description="The newest 50")
+
+
+class Mutation(BaseModel):
+    id: int
+    type: str
+    entity_type: str
+    entity_id: int | None
+    description: str
+    created_at: int
+
+
+class AttributionMutations(BaseModel):
+    total: int
+    by_type: dict[str, int]
+    tasks_created: int
+    comments_posted: int
+    recent: list[Mutation] = Field(description="The newest 50")
+
+
+class AttributionOut(BaseModel):
+    """What an agent did and spent; only the sections asked for (`section=`) are present."""
+
+    agent_name: str
+    timeframe: ReportWindow
+    access_scope: Literal["self", "privileged"]
+    identity: AttributionIdentity | None = None
+    audit: AttributionAudit | None = None
+    mutations: AttributionMutations | None = None
+    cost: TokenTotals | None = None
+
+
+class DiagnosedAgent(BaseModel):
+    id: int
+    name: str
+    role: str
+    status: AgentStatus
+    last_seen: int | None
+
+
+class DiagnosticsSummary(BaseModel):
+    tasks_completed: int
+    tasks_total: int
+    activity_count: int
+    error_count: int
+    error_rate_percent: float
+
+
+class RecentTask(BaseModel):
+    id: int
+    title: str
+    status: str
+    priority: str
+    updated_at: int
+    completed_at: int | None
+
+
+class DiagnosticsTasks(BaseModel):
+    total: int
+    by_status: dict[str, int]
+    recent: list[RecentTask] = Field(description="The 10 most recently updated in the window")
+
+
+class FailedTask(BaseModel):
+    id: int
+    title: str
+    error_message: str | None
+    updated_at: int
+
+
+class ErrorActivity(BaseModel):
+    id: int
+    type: str
+    description: str
+    created_at: int
+
+
+class DiagnosticsErrors(BaseModel):
+    count: int
+    failed_tasks: list[FailedTask]
+    error_activities: list[ErrorActivity]
+
+
+class ActivityHour(BaseModel):
+    hour: int = Field(description="Start of the hour, unix seconds")
+    count: int
+
+
+class DiagnosticsActivity(BaseModel):
+    total: int
+    by_type: dict[str, int]
+    hourly: list[ActivityHour]
+
+
+class WindowCounts(BaseModel):
+    activity_count: int
+    tasks_completed: int
+    error_count: int
+
+
+class WindowChange(BaseModel):
+    """Percent change from the previous window; null when the previous count was 0."""
+
+    activity_count: float | None
+    tasks_completed: float | None
+    error_count: float | None
+
+
+class DiagnosticsTrends(BaseModel):
+    current: WindowCounts
+    previous: WindowCounts = Field(description="The window of the same length just before")
+    change_percent: WindowChange
+
+
+class DiagnosticsOut(BaseModel):
+    """The health of one agent; only the sections asked for (`section=`) are present."""
+
+    agent: DiagnosedAgent
+    timeframe: ReportWindow
+    access_scope: Literal["self", "privileged"]
+    summary: DiagnosticsSummary | None = None
+    tasks: DiagnosticsTasks | None = None
+    errors: DiagnosticsErrors | None = None
+    activity: DiagnosticsActivity | None = None
+    trends: DiagnosticsTrends | None = None
+    tokens: TokenTotals | None = None
