@@ -11,7 +11,15 @@ from starlette.responses import Response
 
 from mission_control.audit import service
 from mission_control.audit.posture import security_overview
-from mission_control.audit.schemas import AuditFilter, audit_page, parse_timeframe
+from mission_control.audit.schemas import (
+    AuditFilter,
+    AuditPage,
+    ChainCheck,
+    SecurityAuditOut,
+    SecurityScanOut,
+    audit_page,
+    parse_timeframe,
+)
 from mission_control.deps import RuntimeDep
 from mission_control.responses import json_response
 from mission_control.security.checklist import run_checks, security_scan
@@ -22,7 +30,11 @@ router = APIRouter(tags=["audit"])
 OptionalText = Annotated[str | None, Query(max_length=400)]
 
 
-@router.get("/api/audit", summary="The audit log, newest first, with filters (admin)")
+@router.get(
+    "/api/audit",
+    summary="The audit log, newest first, with filters (admin)",
+    responses={200: {"model": AuditPage}},
+)
 async def list_audit(
     rt: RuntimeDep,
     actor: AdminActor,
@@ -53,7 +65,11 @@ async def list_audit(
     return json_response(page)
 
 
-@router.get("/api/audit/verify", summary="Check the audit log's hash chain (admin)")
+@router.get(
+    "/api/audit/verify",
+    summary="Check the audit log's hash chain (admin)",
+    responses={200: {"model": ChainCheck}},
+)
 async def verify_audit(rt: RuntimeDep, actor: AdminActor) -> Response:
     """Recomputes every row's hash: `{ok, checked, first_id, last_id, broken_at, reason,
     checkpoint}`. `ok:false` names the first row that was altered, removed or inserted."""
@@ -64,6 +80,7 @@ async def verify_audit(rt: RuntimeDep, actor: AdminActor) -> Response:
 @router.get(
     "/api/security-audit",
     summary="Security events by type and timeframe, top IPs, failed logins, posture (admin)",
+    responses={200: {"model": SecurityAuditOut}},
 )
 async def security_audit(
     rt: RuntimeDep, actor: AdminActor, timeframe: OptionalText = None
@@ -80,7 +97,11 @@ async def security_audit(
     return json_response(await rt.db.read_heavy(build))
 
 
-@router.get("/api/security-scan", summary="Run the security checklist (admin)")
+@router.get(
+    "/api/security-scan",
+    summary="Run the security checklist (admin)",
+    responses={200: {"model": SecurityScanOut}},
+)
 async def scan(rt: RuntimeDep, actor: AdminActor) -> Response:
     """`{score, summary, items:[{id, title, status: pass|warn|fail, detail, fix}]}`; the same
     checks as `mc doctor`."""

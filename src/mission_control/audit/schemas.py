@@ -1,10 +1,12 @@
-"""Audit query filters and the parsing of their times and limits."""
+"""Audit query filters, the parsing of their times and limits, and the answers' models."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
 
 from mission_control.errors import BadRequest
 from mission_control.pagination import CAPS, clamp_limit, clamp_offset
@@ -82,3 +84,127 @@ def parse_timeframe(raw: str | None) -> Timeframe:
     if value not in TIMEFRAMES:
         raise BadRequest("timeframe must be one of hour, day, week, month")
     return value  # type: ignore[return-value]
+
+
+# -- response models (documentation; the routes answer with orjson directly) --
+
+
+class AuditEvent(BaseModel):
+    id: int
+    action: str
+    actor: str
+    actor_id: int | None
+    target_type: str | None
+    target_id: str | None
+    detail: dict[str, Any]
+    ip_address: str | None
+    user_agent: str | None
+    workspace_id: int
+    created_at: int
+    prev_hash: str
+    hash: str
+
+
+class AuditPage(BaseModel):
+    events: list[AuditEvent]
+    total: int
+    limit: int
+    offset: int
+
+
+class AuditCheckpoint(BaseModel):
+    """The newest `audit_checkpoint` row, which vouches for the chain a purge removed."""
+
+    id: int
+    created_at: int
+    detail: dict[str, Any]
+
+
+class ChainCheck(BaseModel):
+    ok: bool
+    checked: int
+    first_id: int | None
+    last_id: int | None
+    broken_at: int | None = Field(description="The first row that does not check out")
+    reason: str | None
+    checkpoint: AuditCheckpoint | None
+
+
+class SecurityCounts(BaseModel):
+    """Each security event type counted over each timeframe."""
+
+    hour: dict[str, int]
+    day: dict[str, int]
+    week: dict[str, int]
+    month: dict[str, int]
+
+
+class TopIp(BaseModel):
+    ip: str
+    count: int
+    by_type: dict[str, int]
+
+
+class HourlyCount(BaseModel):
+    hour: int = Field(description="Start of the hour, unix seconds")
+    count: int
+
+
+class FailedLogins(BaseModel):
+    total: int
+    trend: list[HourlyCount] = Field(description="Every hour of the timeframe, empty ones too")
+
+
+class SecurityEventOut(BaseModel):
+    id: int
+    event_type: str
+    severity: str
+    ip_address: str | None
+    agent_name: str | None
+    detail: Any = Field(description="An object for events this server records")
+    created_at: int
+
+
+class PostureReason(BaseModel):
+    id: str
+    penalty: int
+    reason: str
+
+
+class Posture(BaseModel):
+    score: int = Field(ge=0, le=100)
+    level: Literal["good", "fair", "poor", "critical"]
+    reasons: list[PostureReason]
+
+
+class SecurityAuditOut(BaseModel):
+    timeframe: Timeframe
+    since: int
+    until: int
+    totals: dict[str, int] = Field(description="Events by type in the timeframe")
+    total_events: int
+    counts: SecurityCounts
+    top_ips: list[TopIp]
+    failed_logins: FailedLogins
+    recent: list[SecurityEventOut] = Field(description="The newest 20 events")
+    posture: Posture
+
+
+class ScanItem(BaseModel):
+    id: str
+    title: str
+    status: Literal["pass", "warn", "fail"]
+    detail: str
+    fix: str
+
+
+class ScanSummary(BaseModel):
+    pass_: int = Field(alias="pass")
+    warn: int
+    fail: int
+
+
+class SecurityScanOut(BaseModel):
+    score: int = Field(ge=0, le=100)
+    summary: ScanSummary
+    items: list[ScanItem]
