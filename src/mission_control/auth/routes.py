@@ -15,12 +15,16 @@ from mission_control.auth.cookies import clear_session_cookie, set_session_cooki
 from mission_control.auth.schemas import (
     MePatch,
     OkOut,
+    PersonalKeyCreated,
     PersonalKeyIn,
+    PersonalKeyList,
     PersonalKeyRevoke,
-    SessionOut,
+    PersonalKeyRevoked,
     SessionRevoke,
+    SessionsRevoked,
     SetupStatus,
     UserEnvelope,
+    UserSessionList,
 )
 from mission_control.bodies import json_object, str_field
 from mission_control.db.tables import user_api_keys, users
@@ -158,8 +162,8 @@ async def update_me(
 
 @router.get(
     "/api/auth/sessions",
-    response_model=dict[str, list[SessionOut]],
     summary="Your own sessions (viewer, session users)",
+    responses={200: {"model": UserSessionList}},
 )
 async def my_sessions(rt: RuntimeDep, actor: ViewerActor) -> Response:
     if actor.kind != "user":
@@ -204,7 +208,11 @@ def _revoke_own(conn: Connection, actor: Actor, body: SessionRevoke) -> int:
     return 1
 
 
-@router.delete("/api/auth/sessions", summary="Revoke own sessions: {id} or {all:true} (viewer)")
+@router.delete(
+    "/api/auth/sessions",
+    summary="Revoke own sessions: {id} or {all:true} (viewer)",
+    responses={200: {"model": SessionsRevoked}},
+)
 async def revoke_sessions(request: Request, rt: RuntimeDep, actor: ViewerActor) -> Response:
     if actor.kind != "user":
         raise BadRequest("Only a logged-in user has sessions")
@@ -245,7 +253,11 @@ def _key_rows(conn: Connection, user_id: int) -> list[dict[str, Any]]:
     ]
 
 
-@router.get("/api/auth/keys", summary="Your personal API keys (viewer, session users)")
+@router.get(
+    "/api/auth/keys",
+    summary="Your personal API keys (viewer, session users)",
+    responses={200: {"model": PersonalKeyList}},
+)
 async def my_keys(rt: RuntimeDep, actor: ViewerActor) -> Response:
     if actor.kind != "user":
         return json_response({"keys": []})
@@ -274,6 +286,7 @@ def _create_key(conn: Connection, actor: Actor, body: PersonalKeyIn) -> tuple[di
     "/api/auth/keys",
     status_code=201,
     summary="Create a personal key (mcu_), shown once (viewer, session users)",
+    responses={201: {"model": PersonalKeyCreated}},
 )
 async def create_key(body: PersonalKeyIn, rt: RuntimeDep, actor: ViewerActor) -> Response:
     if actor.kind != "user":
@@ -304,7 +317,11 @@ def _revoke_key(conn: Connection, actor: Actor, key_id: int) -> int:
     return now
 
 
-@router.delete("/api/auth/keys", summary="Revoke a personal key {id} (viewer, session users)")
+@router.delete(
+    "/api/auth/keys",
+    summary="Revoke a personal key {id} (viewer, session users)",
+    responses={200: {"model": PersonalKeyRevoked}},
+)
 async def revoke_key(request: Request, rt: RuntimeDep, actor: AnyActor) -> Response:
     if actor.kind != "user":
         raise BadRequest("Only a logged-in user can revoke personal keys")

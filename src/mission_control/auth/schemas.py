@@ -19,6 +19,16 @@ class UserOut(BaseModel):
     tenant_id: int
 
 
+class UserRecord(UserOut):
+    """A user account as the user management and access request routes show it."""
+
+    is_approved: bool
+    disabled: bool
+    two_factor_enabled: bool
+    last_login_at: int | None
+    created_at: int
+
+
 class UserEnvelope(BaseModel):
     user: UserOut
 
@@ -57,6 +67,15 @@ class SessionOut(BaseModel):
     current: bool
 
 
+class UserSessionList(BaseModel):
+    sessions: list[SessionOut]
+
+
+class SessionsRevoked(BaseModel):
+    success: bool
+    revoked: int
+
+
 class SessionRevoke(BaseModel):
     model_config = ConfigDict(extra="forbid")
     id: int | None = None
@@ -79,10 +98,30 @@ class OkOut(BaseModel):
     ok: bool
 
 
-class RotatedKey(BaseModel):
-    api_key: str
+class PersonalKeyOut(BaseModel):
+    id: int
+    name: str
     key_prefix: str
-    message: str
+    role: Literal["viewer", "operator", "admin"]
+    expires_at: int | None
+    revoked_at: int | None
+    last_used_at: int | None
+    created_at: int
+
+
+class PersonalKeyList(BaseModel):
+    keys: list[PersonalKeyOut]
+
+
+class PersonalKeyCreated(BaseModel):
+    key: PersonalKeyOut
+    api_key: str = Field(description="The `mcu_` key; shown only in this answer")
+
+
+class PersonalKeyRevoked(BaseModel):
+    success: bool
+    id: int
+    revoked_at: int
 
 
 def user_body(user: dict[str, Any]) -> dict[str, Any]:

@@ -19,7 +19,11 @@ from mission_control.errors import (
     Unauthorized,
 )
 from mission_control.google_auth import service
-from mission_control.google_auth.schemas import AccessRequestList, AccessRequestReview
+from mission_control.google_auth.schemas import (
+    AccessRequestList,
+    AccessRequestReview,
+    AccessRequestReviewed,
+)
 from mission_control.integrations.google import (
     GoogleKeysUnavailable,
     GoogleTokenError,
@@ -127,7 +131,11 @@ async def list_access_requests(
     return json_response({"requests": await rt.db.read(service.list_requests, status)})
 
 
-@router.post("/api/auth/access-requests", summary="Approve or reject an access request (admin)")
+@router.post(
+    "/api/auth/access-requests",
+    summary="Approve or reject an access request (admin)",
+    responses={200: {"model": AccessRequestReviewed}},
+)
 async def review_access_request(
     body: AccessRequestReview, rt: RuntimeDep, actor: AdminActor
 ) -> Response:

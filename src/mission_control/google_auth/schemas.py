@@ -6,6 +6,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from mission_control.auth.schemas import UserRecord
+
 
 class AccessRequestOut(BaseModel):
     id: int
@@ -13,7 +15,7 @@ class AccessRequestOut(BaseModel):
     provider: str
     display_name: str | None
     avatar_url: str | None
-    status: str
+    status: Literal["pending", "approved", "rejected"]
     attempt_count: int
     last_attempt_at: int | None
     reviewed_by: str | None
@@ -34,3 +36,8 @@ class AccessRequestReview(BaseModel):
     action: Literal["approve", "reject"]
     role: Literal["viewer", "operator", "admin"] = "viewer"
     note: str | None = Field(None, max_length=1000)
+
+
+class AccessRequestReviewed(BaseModel):
+    request: AccessRequestOut
+    user: UserRecord | None = Field(description="The approved user; null after a rejection")

@@ -10,6 +10,7 @@ from starlette.responses import Response
 
 from mission_control.deps import RuntimeDep
 from mission_control.errors import TooManyRequests
+from mission_control.keys.schemas import GlobalKeyStatus, RotatedKey
 from mission_control.responses import json_response
 from mission_control.security.actor import Actor
 from mission_control.security.api_keys import global_key_status, rotate_global_key
@@ -20,7 +21,11 @@ from mission_control.security.rbac import AdminActor
 router = APIRouter(tags=["api keys"])
 
 
-@router.get("/api/tokens/rotate", summary="Where the global API key comes from (admin)")
+@router.get(
+    "/api/tokens/rotate",
+    summary="Where the global API key comes from (admin)",
+    responses={200: {"model": GlobalKeyStatus}},
+)
 async def key_status(rt: RuntimeDep, actor: AdminActor) -> Response:
     return json_response(await rt.db.read(global_key_status, rt.settings.api_key))
 
@@ -41,6 +46,7 @@ def _rotate(conn: Connection, actor: Actor) -> str:
 @router.post(
     "/api/tokens/rotate",
     summary="Rotate the global API key: shown once, the old and env keys stop (admin)",
+    responses={200: {"model": RotatedKey}},
 )
 async def rotate(rt: RuntimeDep, actor: AdminActor) -> Response:
     wait = await rt.limiter.hit("identity", f"{actor.kind}:{actor.id}")

@@ -16,7 +16,13 @@ from mission_control.security.identity import public_user
 from mission_control.security.passwords import PasswordPolicyError, check_policy
 from mission_control.security.rbac import AdminActor
 from mission_control.users import service
-from mission_control.users.schemas import UserCreate, UserDelete, UserUpdate
+from mission_control.users.schemas import (
+    UserCreate,
+    UserDelete,
+    UserDeleted,
+    UserList,
+    UserUpdate,
+)
 
 router = APIRouter(tags=["users"])
 
@@ -82,7 +88,13 @@ async def delete_user(request: Request, rt: RuntimeDep, actor: AdminActor) -> Re
 
 
 for prefix in ("/api/auth/users", "/api/users"):
-    router.add_api_route(prefix, list_users, methods=["GET"], summary="List users (admin)")
+    router.add_api_route(
+        prefix,
+        list_users,
+        methods=["GET"],
+        summary="List users (admin)",
+        responses={200: {"model": UserList}},
+    )
     router.add_api_route(
         prefix,
         create_user,
@@ -98,4 +110,10 @@ for prefix in ("/api/auth/users", "/api/users"):
         response_model=UserEnvelope,
         summary="Update a user (admin)",
     )
-    router.add_api_route(prefix, delete_user, methods=["DELETE"], summary="Delete a user (admin)")
+    router.add_api_route(
+        prefix,
+        delete_user,
+        methods=["DELETE"],
+        summary="Delete a user (admin)",
+        responses={200: {"model": UserDeleted}},
+    )

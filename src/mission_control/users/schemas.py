@@ -1,10 +1,12 @@
-"""Request models of the user management API."""
+"""Request and response models of the user management API."""
 
 from __future__ import annotations
 
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from mission_control.auth.schemas import UserRecord
 
 
 class UserCreate(BaseModel):
@@ -29,3 +31,11 @@ class UserUpdate(BaseModel):
 
 class UserDelete(BaseModel):
     id: int
+
+
+class UserList(BaseModel):
+    users: list[UserRecord]
+
+
+class UserDeleted(BaseModel):
+    success: bool
