@@ -13,10 +13,12 @@ import sqlalchemy as sa
 from typer.testing import CliRunner
 
 from mission_control.backups import service
+from mission_control.backups.schemas import BackupList
 from mission_control.backups.serverlock import hold_server_lock, server_running
 from mission_control.cli import app as cli_app
 from mission_control.db.tables import audit_log
 from tests.conftest import AppHarness
+from tests.shapes import assert_shape
 
 
 @pytest.fixture
@@ -47,10 +49,11 @@ async def test_create_list_download_delete(
     path = harness.rt.settings.data_dir / "backups" / name
     assert path.stat().st_mode & 0o777 == 0o600
     assert service.integrity_ok(path)
-    listing = (await admin.get("/api/backup")).json()
+    listing = assert_shape(await admin.get("/api/backup"), BackupList)
     assert [b["name"] for b in listing["backups"]] == [name]
     download = await admin.get("/api/backup", params={"download": name})
     assert download.status_code == 200
+    assert download.headers["content-type"] == "application/vnd.sqlite3"
     assert download.content == path.read_bytes()
     assert name in download.headers["content-disposition"]
     gone = await admin.request("DELETE", "/api/backup", json={"name": name})

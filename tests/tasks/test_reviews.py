@@ -6,7 +6,9 @@ import httpx
 import sqlalchemy as sa
 
 from mission_control.db.tables import quality_reviews, tasks
+from mission_control.tasks.schemas import LatestReviews, ReviewList
 from tests.conftest import AppHarness
+from tests.shapes import assert_shape
 from tests.tasks.conftest import agent_key_client, count, fetch, second_workspace_client
 
 GATE = {"error": "Aegis approval is required to move task to done."}
@@ -169,3 +171,17 @@ async def test_reviews_of_other_workspace_are_404(
     latest = (await outsider.get(f"/api/quality-review?taskIds={task['id']}")).json()["latest"]
     assert latest == {str(task["id"]): None}
     await outsider.aclose()
+
+
+async def test_both_read_shapes_match_their_models(ops: httpx.AsyncClient) -> None:
+    reviewed = await _task(ops, status="review")
+    unreviewed = await _task(ops)
+    for verdict in ("rejected", "approved"):
+        body = {"taskId": reviewed["id"], "status": verdict, "notes": verdict}
+        assert (await ops.post("/api/quality-review", json=body)).status_code == 200
+    reviews = await ops.get(f"/api/quality-review?taskId={reviewed['id']}")
+    assert len(assert_shape(reviews, ReviewList)["reviews"]) == 2
+    ids = f"{reviewed['id']},{unreviewed['id']}"
+    latest = assert_shape(await ops.get(f"/api/quality-review?taskIds={ids}"), LatestReviews)
+    assert latest["latest"][str(reviewed["id"])]["status"] == "approved"
+    assert latest["latest"][str(unreviewed["id"])] is None

@@ -30,7 +30,13 @@ def _audit(conn: Connection, actor: Actor, action: str, detail: dict[str, Any]) 
     "/api/backup",
     summary="List or download backups (admin)",
     responses={
-        200: {"model": BackupList, "content": {"application/vnd.sqlite3": {}}},
+        200: {
+            "model": BackupList,
+            "description": "The list; with `?download=<name>` that backup file instead.",
+            "content": {
+                "application/vnd.sqlite3": {"schema": {"type": "string", "format": "binary"}}
+            },
+        },
     },
 )
 async def list_or_download(

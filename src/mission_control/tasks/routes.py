@@ -22,9 +22,11 @@ from mission_control.tasks.schemas import (
     CommentCreate,
     CommentEnvelope,
     CommentList,
+    LatestReviews,
     QueueAnswer,
     ReviewCreate,
     ReviewCreated,
+    ReviewList,
     Success,
     TaskCreate,
     TaskEnvelope,
@@ -214,7 +216,16 @@ async def add_comment(
     return json_response({"comment": comment}, status=201)
 
 
-@router.get("/api/quality-review", summary="Quality reviews (viewer)")
+@router.get(
+    "/api/quality-review",
+    summary="Quality reviews (viewer)",
+    responses={
+        200: {
+            "model": ReviewList | LatestReviews,
+            "description": "`?taskId=N` → ReviewList; `?taskIds=1,2` → LatestReviews.",
+        }
+    },
+)
 async def get_reviews(request: Request, rt: RuntimeDep, actor: ViewerActor) -> Response:
     """`?taskId=N` → `{reviews}` newest first, or `?taskIds=1,2` → `{latest:{id: {status,
     reviewer, created_at} | null}}` (viewer)."""

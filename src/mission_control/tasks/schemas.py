@@ -179,3 +179,33 @@ class CommentEnvelope(BaseModel):
 class ReviewCreated(BaseModel):
     success: bool
     id: int
+
+
+ReviewStatus = Literal["approved", "rejected"]
+
+
+class ReviewOut(BaseModel):
+    id: int
+    task_id: int
+    reviewer: str
+    status: ReviewStatus
+    notes: str | None
+    created_at: int
+
+
+class ReviewList(BaseModel):
+    """`?taskId=N`: every review of the task, newest first."""
+
+    reviews: list[ReviewOut]
+
+
+class LatestReview(BaseModel):
+    status: ReviewStatus
+    reviewer: str
+    created_at: int
+
+
+class LatestReviews(BaseModel):
+    """`?taskIds=1,2`: the newest review of each task by id, null for a task without one."""
+
+    latest: dict[str, LatestReview | None]

@@ -98,7 +98,10 @@ async def _export(rt: Runtime, actor: Actor, since: int | None, timeframe: str, 
             | TaskCostsView
             | TrendsView
             | ExportView,
-            "content": {"text/csv": {}},
+            "description": "One shape per `action`: `list` → UsageList, `stats` → StatsView, "
+            "`agent-costs` → AgentCostsView, `task-costs` → TaskCostsView, `trends` → "
+            "TrendsView, `export` → ExportView, or with `format=csv` a CSV download.",
+            "content": {"text/csv": {"schema": {"type": "string"}}},
         }
     },
 )
