@@ -12,7 +12,7 @@ import typer
 from sqlalchemy.engine import Connection
 
 from mission_control.cli_audit import audit_app
-from mission_control.cli_context import cli_env, console, err
+from mission_control.cli_context import CliEnv, cli_env, console, err
 from mission_control.cli_identity import register as register_identity_commands
 from mission_control.cli_users import users_app
 from mission_control.security.actor import Actor
@@ -113,13 +113,21 @@ def doctor(
     env_file: Path = typer.Option(Path(".env"), help="The .env file whose mode is checked."),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
 ) -> None:
-    """Run the security checklist; exit 1 when any item fails."""
+    """Run the security checklist (and, with MC_REDIS_URL, PING Redis); exit 1 when any
+    item fails."""
     from rich.table import Table
 
-    from mission_control.security.checklist import security_scan
+    from mission_control.security.checklist import CheckItem, check_redis, report, run_checks
+
+    def checks(conn: Connection, env: CliEnv) -> list[CheckItem]:
+        return run_checks(env.settings, conn, env.passwords, env_file=env_file)
 
     with cli_env() as env:
-        result = env.db.read_sync(security_scan, env.settings, env.passwords, env_file)
+        items = env.db.read_sync(checks, env)
+        if env.settings.redis_url:
+            # Outside the database transaction: the PING may wait for its timeout.
+            items.append(check_redis(env.settings.redis_url))
+    result = report(items)
     if as_json:
         typer.echo(json.dumps(result, indent=2))
     else:

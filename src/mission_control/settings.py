@@ -162,6 +162,17 @@ class Settings(BaseSettings):
         validation_alias=_alias("MC_RETAIN_SECURITY_EVENTS_DAYS"),
         description="Security event retention in days.",
     )
+    retain_webhook_deliveries_days: int = Field(
+        30,
+        validation_alias=_alias("MC_RETAIN_WEBHOOK_DELIVERIES_DAYS"),
+        description="Webhook delivery log retention in days; only settled deliveries "
+        "(sent, given up or cancelled) are removed, never ones waiting or being sent.",
+    )
+    retain_connections_days: int = Field(
+        30,
+        validation_alias=_alias("MC_RETAIN_CONNECTIONS_DAYS"),
+        description="Days a closed agent connection is kept after it was disconnected.",
+    )
     google_client_id: str = Field(
         "",
         validation_alias=_alias("GOOGLE_CLIENT_ID", "NEXT_PUBLIC_GOOGLE_CLIENT_ID"),
@@ -334,6 +345,8 @@ class Settings(BaseSettings):
         "retain_pipeline_runs_days",
         "retain_token_usage_days",
         "retain_security_events_days",
+        "retain_webhook_deliveries_days",
+        "retain_connections_days",
     )
     @classmethod
     def _clamp_retention(cls, value: int) -> int:
@@ -416,6 +429,8 @@ class Settings(BaseSettings):
             "pipeline_runs": self.retain_pipeline_runs_days,
             "token_usage": self.retain_token_usage_days,
             "security_events": self.retain_security_events_days,
+            "webhook_deliveries": self.retain_webhook_deliveries_days,
+            "connections": self.retain_connections_days,
         }
 
     def check_production(self) -> None:

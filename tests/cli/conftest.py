@@ -28,6 +28,7 @@ CLEARED = (
     "MC_TRUSTED_PROXIES",
     "MC_DISABLE_RATE_LIMIT",
     "MC_LOG_LEVEL",
+    "MC_REDIS_URL",
 )
 
 

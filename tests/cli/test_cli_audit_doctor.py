@@ -9,6 +9,7 @@ import os
 import stat
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ from click.testing import Result
 
 from mission_control.db.tables.identity import audit_log
 from tests.conftest import PASSWORD
+from tests.fleet.conftest import REDIS_URL
 from tests.server import free_port
 
 
@@ -93,6 +95,39 @@ def test_doctor_fails_on_a_weak_production_setup_and_prints_fixes(
     assert all(item["fix"] for item in result["items"] if item["status"] != "pass")
     table = mc("doctor", MC_ENV="production", API_KEY="short")
     assert "FAIL" in table.output and "Score" in table.output
+
+
+def _redis_item(out: Result) -> dict[str, Any] | None:
+    items = [i for i in json.loads(out.stdout)["items"] if i["id"] == "redis"]
+    return items[0] if items else None
+
+
+def test_doctor_pings_redis_only_when_one_is_configured(mc: Callable[..., Result]) -> None:
+    assert _redis_item(mc("doctor", "--json")) is None
+    up = mc("doctor", "--json", MC_REDIS_URL=REDIS_URL)
+    item = _redis_item(up)
+    assert item is not None and item["status"] == "pass", up.output
+    assert "answered PING" in item["detail"]
+
+
+def test_doctor_fails_clearly_when_redis_does_not_answer(mc: Callable[..., Result]) -> None:
+    port = free_port()  # nothing listens there
+    url = f"redis://:not-a-real-password@127.0.0.1:{port}/0"
+    started = time.monotonic()
+    down = mc("doctor", "--json", MC_REDIS_URL=url)
+    assert time.monotonic() - started < 30
+    assert down.exit_code == 1
+    item = _redis_item(down)
+    assert item is not None and item["status"] == "fail"
+    assert f"redis://127.0.0.1:{port}" in item["detail"] and "PING" in item["detail"]
+    assert "MC_REDIS_URL" in item["fix"]
+    assert "not-a-real-password" not in down.output
+    table = mc("doctor", MC_REDIS_URL=url)
+    assert table.exit_code == 1
+    assert "Redis reachable" in table.output and "FAIL" in table.output
+    assert "not-a-real-password" not in table.output
+    bad = _redis_item(mc("doctor", "--json", MC_REDIS_URL="http://127.0.0.1:6379"))
+    assert bad is not None and bad["status"] == "fail" and "not usable" in bad["detail"]
 
 
 def test_db_upgrade_makes_a_private_data_dir_and_database(tmp_path: Path) -> None:

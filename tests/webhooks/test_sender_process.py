@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import os
 import signal
+import time
 from collections import Counter
 from collections.abc import AsyncIterator
 from typing import Any
@@ -18,6 +19,11 @@ from mission_control.db.tables import webhook_deliveries
 from mission_control.events.bus import publish
 from mission_control.webhooks.jobs import run_webhook_retry
 from mission_control.webhooks.sender_main import ORPHANED
+from mission_control.webhooks.sender_process import (
+    HEALTHY_UPTIME_SECONDS,
+    RESTART_MAX_SECONDS,
+    RESTART_MIN_SECONDS,
+)
 from mission_control.webhooks.worker import DEFAULT_CONCURRENCY
 from tests.conftest import AppHarness
 from tests.webhooks.conftest import Receiver, wait_for
@@ -118,6 +124,36 @@ async def test_a_delivery_process_that_dies_is_replaced(
     await _publish_many(sending, 3)
     await wait_for(lambda: len(receiver.on("/ok")) == 3, timeout=30)
     assert first.returncode == -signal.SIGKILL
+
+
+async def test_restart_backoff_falls_back_after_a_healthy_run(
+    sending: AppHarness, receiver: Receiver
+) -> None:
+    await _hook(sending, receiver.url("/ok"))
+    sender = sending.rt.webhook_sender
+    assert sender is not None
+    # Crashes long ago pushed the delay to its maximum; the current process has been up
+    # long enough since (its start moved back rather than waited for).
+    sender._restart_delay = RESTART_MAX_SECONDS
+    sender._started_at -= HEALTHY_UPTIME_SECONDS
+    first = _child(sending)
+    killed = time.monotonic()
+    os.kill(first.pid, signal.SIGKILL)
+    await wait_for(lambda: _replaced(sending, first), timeout=RESTART_MAX_SECONDS)
+    assert time.monotonic() - killed < RESTART_MAX_SECONDS / 2
+    assert sender._restart_delay == 2 * RESTART_MIN_SECONDS
+    # A process that dies soon after its start is a crash loop: the delay keeps growing.
+    second = _child(sending)
+    os.kill(second.pid, signal.SIGKILL)
+    await wait_for(lambda: _replaced(sending, second), timeout=RESTART_MAX_SECONDS)
+    assert sender._restart_delay == 4 * RESTART_MIN_SECONDS
+    await _publish_many(sending, 2)
+    await wait_for(lambda: len(receiver.on("/ok")) == 2, timeout=30)
+
+
+def _replaced(h: AppHarness, old: Any) -> bool:
+    child = _child(h)
+    return child is not old and child.poll() is None
 
 
 async def test_the_delivery_process_ends_with_its_server(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -12,30 +13,64 @@ from sqlalchemy.engine import Connection
 from mission_control.db.tables import (
     activities,
     audit_log,
+    connections,
     events,
     notifications,
     pipeline_runs,
     security_events,
     token_usage,
     user_sessions,
+    webhook_deliveries,
 )
 from mission_control.security.actor import Actor
 from mission_control.security.audit import audit, purge_before
 from mission_control.settings import Settings
 from mission_control.settings_api.service import retention_days
+from mission_control.webhooks.queue import OPEN_STATES, SETTLED_STATES
 
 DAY = 86400
-_PLAIN = (
-    ("activities", activities, activities.c.created_at, None),
-    ("notifications", notifications, notifications.c.created_at, None),
-    (
-        "pipeline_runs",
-        pipeline_runs,
-        pipeline_runs.c.created_at,
+Rule = Callable[[int], sa.ColumnElement[bool]]
+
+
+def _older(column: sa.ColumnElement[Any]) -> Rule:
+    return lambda cutoff: column < cutoff
+
+
+def _finished_pipeline_runs(cutoff: int) -> sa.ColumnElement[bool]:
+    return sa.and_(
+        pipeline_runs.c.created_at < cutoff,
         pipeline_runs.c.status.notin_(("pending", "running")),
-    ),
-    ("token_usage", token_usage, token_usage.c.created_at, None),
-    ("security_events", security_events, security_events.c.created_at, None),
+    )
+
+
+def _settled_deliveries(cutoff: int) -> sa.ColumnElement[bool]:
+    """Deliveries done with (sent, given up, cancelled), never one waiting or being sent.
+    The attempt a waiting retry points back to stays too: an open circuit can hold that
+    retry for long, and the delivery log and a manual retry still find its parent."""
+    wd = webhook_deliveries
+    awaited = sa.select(wd.c.parent_delivery_id).where(
+        wd.c.state.in_(OPEN_STATES), wd.c.parent_delivery_id.is_not(None)
+    )
+    return sa.and_(
+        wd.c.created_at < cutoff, wd.c.state.in_(SETTLED_STATES), wd.c.id.notin_(awaited)
+    )
+
+
+def _closed_connections(cutoff: int) -> sa.ColumnElement[bool]:
+    """Connections closed before the cutoff; an open one stays however old it is."""
+    closed_at = sa.func.coalesce(connections.c.disconnected_at, connections.c.created_at)
+    return sa.and_(connections.c.status != "connected", closed_at < cutoff)
+
+
+# Tables purged by age alone, each with the rows its retention applies to.
+_RULES: tuple[tuple[str, sa.Table, Rule], ...] = (
+    ("activities", activities, _older(activities.c.created_at)),
+    ("notifications", notifications, _older(notifications.c.created_at)),
+    ("pipeline_runs", pipeline_runs, _finished_pipeline_runs),
+    ("token_usage", token_usage, _older(token_usage.c.created_at)),
+    ("security_events", security_events, _older(security_events.c.created_at)),
+    ("webhook_deliveries", webhook_deliveries, _settled_deliveries),
+    ("connections", connections, _closed_connections),
 )
 
 
@@ -77,14 +112,13 @@ def run_cleanup(
     stamp = now if now is not None else int(time.time())
     days = retention_days(conn, settings)
     results: list[dict[str, Any]] = []
-    for name, table, column, extra in _PLAIN:
+    for name, table, rule in _RULES:
         keep = days.get(name, 0)
         if keep <= 0:
             results.append(_item(name, 0, keep, None))
             continue
         cutoff = stamp - keep * DAY
-        where = column < cutoff if extra is None else sa.and_(column < cutoff, extra)
-        results.append(_item(name, _delete(conn, table, where, dry_run), keep, cutoff))
+        results.append(_item(name, _delete(conn, table, rule(cutoff), dry_run), keep, cutoff))
 
     keep = days.get("audit_log", 0)
     if keep <= 0:

@@ -8,7 +8,11 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+import redis
 import sqlalchemy as sa
+from redis.backoff import NoBackoff
+from redis.exceptions import RedisError
+from redis.retry import Retry
 from sqlalchemy.engine import Connection
 
 from mission_control.db.engine import sqlite_path
@@ -33,6 +37,8 @@ WELL_KNOWN_PASSWORDS = (
     "admin123",
 )
 MAX_ACCOUNTS_CHECKED = 10
+# One PING, no retry: a Redis that does not answer in this time is reported as unreachable.
+REDIS_PING_TIMEOUT_SECONDS = 2.0
 MAX_GATEWAYS_CHECKED = 100
 
 
@@ -466,6 +472,39 @@ def check_gateway_origin(settings: Settings, urls: list[str]) -> CheckItem:
     )
 
 
+def check_redis(url: str, timeout: float = REDIS_PING_TIMEOUT_SECONDS) -> CheckItem:
+    """MC_REDIS_URL answers a PING (the server falls back to per-instance limits if not)."""
+    title = "Redis reachable"
+    where = display_url(url)
+    fix = (
+        "Start Redis or correct MC_REDIS_URL. Until it answers, rate limits and login "
+        "throttling count per instance and live events reach other instances only by polling."
+    )
+    try:
+        client = redis.Redis.from_url(
+            url,
+            socket_timeout=timeout,
+            socket_connect_timeout=timeout,
+            retry=Retry(NoBackoff(), 0),
+        )
+    except ValueError as exc:
+        return CheckItem("redis", title, "fail", f"MC_REDIS_URL is not usable: {exc}", fix)
+    try:
+        client.ping()
+    except (RedisError, OSError) as exc:
+        reason = f"{exc.__class__.__name__}: {exc}" if str(exc) else exc.__class__.__name__
+        return CheckItem(
+            "redis",
+            title,
+            "fail",
+            f"{where} is unreachable: PING failed ({reason}; timeout {timeout:g} s)",
+            fix,
+        )
+    finally:
+        client.close()
+    return CheckItem("redis", title, "pass", f"{where} answered PING")
+
+
 def _private(network: ipaddress.IPv4Network | ipaddress.IPv6Network) -> bool:
     return network.is_private or network.is_loopback or network.is_link_local
 
@@ -509,12 +548,16 @@ def score(items: list[CheckItem]) -> int:
     return round(100 * points / len(items))
 
 
-def security_scan(
-    conn: Connection, settings: Settings, passwords: Passwords | None, env_file: Path = Path(".env")
-) -> dict[str, Any]:
-    items = run_checks(settings, conn, passwords, env_file=env_file)
+def report(items: list[CheckItem]) -> dict[str, Any]:
+    """`{score, summary:{pass, warn, fail}, items}` for a list of checked items."""
     return {
         "score": score(items),
         "summary": {s: sum(1 for i in items if i.status == s) for s in ("pass", "warn", "fail")},
         "items": [i.as_dict() for i in items],
     }
+
+
+def security_scan(
+    conn: Connection, settings: Settings, passwords: Passwords | None, env_file: Path = Path(".env")
+) -> dict[str, Any]:
+    return report(run_checks(settings, conn, passwords, env_file=env_file))

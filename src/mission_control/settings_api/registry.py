@@ -22,7 +22,14 @@ RETENTION_TABLES = (
     "pipeline_runs",
     "token_usage",
     "security_events",
+    "webhook_deliveries",
+    "connections",
 )
+# What a retention key keeps, where the table's name alone does not say it.
+_RETAINED = {
+    "webhook_deliveries": "settled webhook deliveries (sent, given up or cancelled)",
+    "connections": "closed agent connections (counted from when they closed)",
+}
 EVENTS_RETENTION_DEFAULT = 7
 
 
@@ -153,10 +160,11 @@ def declared_settings(settings: Settings) -> dict[str, Declared]:
     ]
     env_retention = settings.retention_days()
     for table in RETENTION_TABLES:
+        what = _RETAINED.get(table, table.replace("_", " "))
         items.append(
             Declared(
                 f"retention.{table}_days",
-                f"Days {table.replace('_', ' ')} are kept (0 keeps forever)",
+                f"Days {what} are kept (0 keeps forever)",
                 "retention",
                 "int",
                 env_retention[table],

@@ -21,6 +21,9 @@ from mission_control.db.tables import webhook_deliveries as wd
 from mission_control.db.tables import webhooks
 from mission_control.webhooks.delivery import Outcome
 
+# Rows still to be sent, and rows that are done with: only the latter may be purged.
+OPEN_STATES = ("pending", "sending")
+SETTLED_STATES = ("success", "failed", "cancelled")
 BACKOFF_SECONDS = (30, 300, 1800, 7200, 28800)
 JITTER = 0.2
 LEASE_SECONDS = 120

@@ -30,7 +30,12 @@ log = logging.getLogger("mission_control.webhooks")
 
 MODULE = "mission_control.webhooks.sender_main"
 WATCH_SECONDS = 1.0
+# A process that dies is restarted after a delay that doubles with each quick death...
+RESTART_MIN_SECONDS = 1.0
 RESTART_MAX_SECONDS = 30.0
+# ...and drops back to the minimum once a process has stayed up this long: a crash days
+# after the last one is a new incident, not part of a crash loop.
+HEALTHY_UPTIME_SECONDS = 300.0
 STOP_TIMEOUT_SECONDS = 20.0
 # The folder holding the `mission_control` package, so the child imports the same code.
 SOURCE_ROOT = str(Path(__file__).resolve().parents[2])
@@ -68,7 +73,8 @@ class SenderProcess:
         self._watch: asyncio.Task[None] | None = None
         self._stopping = False
         self._wake_pending = False
-        self._restart_delay = 1.0
+        self._restart_delay = RESTART_MIN_SECONDS
+        self._started_at = 0.0  # time.monotonic() when the current process was started
 
     @property
     def running(self) -> bool:
@@ -89,6 +95,7 @@ class SenderProcess:
         assert process.stdin is not None
         control = process.stdin.fileno()
         self.process, self._control = process, control
+        self._started_at = time.monotonic()
         # A process that died at once has closed its end: the supervisor replaces it.
         with contextlib.suppress(BrokenPipeError):
             os.write(control, child_config(self.settings))
@@ -122,9 +129,13 @@ class SenderProcess:
             process = self.process
             if self._stopping or process is None or process.poll() is None:
                 continue
+            uptime = time.monotonic() - self._started_at
+            if uptime >= HEALTHY_UPTIME_SECONDS:
+                self._restart_delay = RESTART_MIN_SECONDS
             log.error(
-                "webhook delivery process exited with status %s; restarting in %.0f s",
+                "webhook delivery process exited with status %s after %.0f s; restarting in %.0f s",
                 process.returncode,
+                uptime,
                 self._restart_delay,
             )
             self._close_control()
