@@ -13,6 +13,7 @@ from starlette.responses import Response
 from mission_control.auth import service
 from mission_control.auth.cookies import clear_session_cookie, set_session_cookie
 from mission_control.auth.schemas import (
+    MeOut,
     MePatch,
     OkOut,
     PersonalKeyCreated,
@@ -54,7 +55,12 @@ async def setup_status(rt: RuntimeDep) -> Response:
     return json_response({"needsSetup": await rt.db.read(count_users) == 0})
 
 
-@router.post("/api/setup", response_model=UserEnvelope, summary="Create the first admin (public)")
+@router.post(
+    "/api/setup",
+    status_code=201,
+    response_model=UserEnvelope,
+    summary="Create the first admin (public)",
+)
 async def setup(request: Request, rt: RuntimeDep) -> Response:
     """Creates the first admin while no user exists, then logs them in. 403 afterwards."""
     data = await json_object(request)
@@ -93,8 +99,10 @@ async def logout(request: Request, rt: RuntimeDep) -> Response:
     return response
 
 
-@router.get("/api/auth/me", response_model=UserEnvelope, summary="The current user (viewer)")
+@router.get("/api/auth/me", response_model=MeOut, summary="The current user (viewer)")
 async def me(actor: ViewerActor) -> Response:
+    """The user behind the session or personal key; for the global key or an agent key, that
+    key's identity with `agent_name` and `scopes`."""
     if actor.user is not None:
         return json_response({"user": actor.user})
     return json_response(
