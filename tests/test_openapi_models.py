@@ -1,4 +1,5 @@
-"""Every operation's success answer is described in the OpenAPI document by a model.
+"""Every operation's success answer is described in the OpenAPI document by a model, and
+its errors by the one error model.
 
 A route that answers with a `Response` and declares no model documents `{}` for its JSON;
 this guard fails for such a route, so a new route cannot go out undocumented.
@@ -8,12 +9,16 @@ from __future__ import annotations
 
 from typing import Any
 
+import httpx
 from fastapi import FastAPI
 from starlette.responses import Response
 
+from mission_control.api_errors import ErrorOut
 from mission_control.app import create_app
 from mission_control.responses import json_response
 from mission_control.settings import Settings
+from tests.conftest import AppHarness
+from tests.shapes import assert_shape
 
 # (method, path, media type) of 2xx answers allowed to go without a schema. None today: an
 # answer that is not JSON (a file download, CSV, Server-Sent Events, HTML) documents its
@@ -66,3 +71,51 @@ def test_the_guard_catches_a_route_without_a_model(settings: Settings) -> None:
         "GET /api/unmodelled 200 application/json",
         "GET /api/loose 200 application/json",
     ]
+
+
+ERROR_SCHEMA = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}}
+
+
+def test_errors_are_documented_as_the_app_sends_them(settings: Settings) -> None:
+    """No 422 (bad input is a 400), and every error answer has the one error model."""
+    spec = create_app(settings, migrate=False).openapi()
+    assert not {"HTTPValidationError", "ValidationError"} & set(spec["components"]["schemas"])
+    wrong = []
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            where = f"{method.upper()} {path}"
+            responses = operation["responses"]
+            if "422" in responses:
+                wrong.append(f"{where} lists 422")
+            expected = {"4XX", "5XX"}
+            if operation.get("parameters") or operation.get("requestBody"):
+                expected.add("400")
+            for status in expected | {s for s in responses if s[0] in "45"}:
+                if responses.get(status, {}).get("content") != ERROR_SCHEMA:
+                    wrong.append(f"{where} {status} is not ErrorOut")
+    assert wrong == []
+
+
+async def test_bad_input_gets_the_documented_400(
+    harness: AppHarness, admin: httpx.AsyncClient
+) -> None:
+    doc = (await admin.get("/api/docs")).json()
+    not_json = {"content": b"{nope", "headers": {"content-type": "application/json"}}
+    cases: list[tuple[str, str, str, dict[str, Any]]] = [
+        ("POST", "/api/tasks", "/api/tasks", {"json": {"title": 5, "priority": "meh"}}),
+        ("POST", "/api/tasks", "/api/tasks", not_json),
+        ("GET", "/api/tasks?limit=abc", "/api/tasks", {}),
+        ("GET", "/api/tasks/abc", "/api/tasks/{id}", {}),
+        ("GET", "/api/webhooks/deliveries?webhook_id=x", "/api/webhooks/deliveries", {}),
+    ]
+    for method, url, path, kwargs in cases:
+        body = assert_shape(await admin.request(method, url, **kwargs), ErrorOut, 400)
+        assert set(body) <= set(ErrorOut.model_fields), (url, body)
+        answers = doc["paths"][path][method.lower()]["responses"]
+        assert answers["400"]["content"] == ERROR_SCHEMA, (method, path)
+    invalid = await admin.post("/api/tasks", json={"title": 5})
+    assert assert_shape(invalid, ErrorOut, 400)["details"] == [
+        "title: Input should be a valid string"
+    ]
+    anonymous = assert_shape(await harness.client.get("/api/tasks"), ErrorOut, 401)
+    assert anonymous == {"error": "Authentication required"}

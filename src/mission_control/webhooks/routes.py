@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
+from mission_control.api_errors import BAD_INPUT
 from mission_control.bodies import json_object
 from mission_control.deps import RuntimeDep
 from mission_control.errors import BadRequest
@@ -114,7 +115,10 @@ async def delete_webhook(request: Request, rt: RuntimeDep, actor: AdminActor) ->
 
 
 @router.get(
-    "/api/webhooks/deliveries", response_model=DeliveryPage, summary="Webhook delivery log (admin)"
+    "/api/webhooks/deliveries",
+    response_model=DeliveryPage,
+    responses=BAD_INPUT,
+    summary="Webhook delivery log (admin)",
 )
 async def list_deliveries(request: Request, rt: RuntimeDep, actor: AdminActor) -> Response:
     """Newest first; `webhook_id`, `limit` (1..200, default 50) and `offset` filter it."""
