@@ -7,14 +7,20 @@ this guard fails for such a route, so a new route cannot go out undocumented.
 
 from __future__ import annotations
 
+import inspect
+import sys
+import types
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import httpx
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.routing import APIRoute
 from starlette.responses import Response
 
 from mission_control.api_errors import ErrorOut
 from mission_control.app import create_app
+from mission_control.bodies import documented_body, json_object
 from mission_control.responses import json_response
 from mission_control.settings import Settings
 from tests.conftest import AppHarness
@@ -73,6 +79,79 @@ def test_the_guard_catches_a_route_without_a_model(settings: Settings) -> None:
     ]
 
 
+def _api_routes(routes: Iterable[Any]) -> Iterator[APIRoute]:
+    """Every APIRoute, also inside routers FastAPI includes lazily (see web/pages.py)."""
+    for route in routes:
+        inner = getattr(route, "original_router", None)
+        if inner is not None:
+            yield from _api_routes(inner.routes)
+        elif isinstance(route, APIRoute):
+            yield route
+
+
+def _reads_body(code: types.CodeType) -> bool:
+    """Whether a function (or one nested in it) calls `json_object`, the hand body reader."""
+    return "json_object" in code.co_names or any(
+        _reads_body(c) for c in code.co_consts if isinstance(c, types.CodeType)
+    )
+
+
+def _qualname(function: Any) -> str:
+    return f"{function.__module__}.{function.__qualname__}"
+
+
+def undocumented_bodies(app: FastAPI) -> list[str]:
+    """`METHOD path` of every operation whose handler reads a JSON body by hand but whose
+    OpenAPI entry has no request body model."""
+    spec = app.openapi()
+    found = []
+    for route in _api_routes(app.routes):
+        if not route.include_in_schema or not _reads_body(route.endpoint.__code__):
+            continue
+        for method in sorted(route.methods):
+            operation = spec["paths"][route.path_format][method.lower()]
+            content = operation.get("requestBody", {}).get("content", {})
+            schema = content.get("application/json", {}).get("schema", {})
+            if not _describes("application/json", schema):
+                found.append(f"{method} {route.path_format}")
+    return found
+
+
+def test_every_hand_read_body_is_documented(settings: Settings) -> None:
+    app = create_app(settings, migrate=False)
+    assert undocumented_bodies(app) == []
+    # The check above sees only handlers that call json_object themselves: no other function
+    # may read a body for them.
+    handlers = {_qualname(route.endpoint) for route in _api_routes(app.routes)}
+    readers = {
+        _qualname(value)
+        for name, module in list(sys.modules.items())
+        if name.startswith("mission_control.") and name != "mission_control.bodies"
+        for value in vars(module).values()
+        if inspect.isfunction(value) and value.__module__ == name and _reads_body(value.__code__)
+    }
+    assert len(readers) > 15
+    assert readers - handlers == set()
+
+
+def test_the_body_guard_catches_an_undocumented_body(settings: Settings) -> None:
+    app: FastAPI = create_app(settings, migrate=False)
+
+    @app.delete("/api/hand-read", responses={200: {"model": ErrorOut}})
+    async def hand_read(request: Request) -> Response:
+        return json_response(await json_object(request))
+
+    @app.delete(
+        "/api/hand-read-documented",
+        responses={200: {"model": ErrorOut}},
+        openapi_extra=documented_body(ErrorOut),
+    )
+    async def hand_read_documented(request: Request) -> Response:
+        return json_response(await json_object(request))
+
+    assert undocumented_bodies(app) == ["DELETE /api/hand-read"]
+
+
 ERROR_SCHEMA = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}}
 
 
@@ -107,6 +186,7 @@ async def test_bad_input_gets_the_documented_400(
         ("GET", "/api/tasks?limit=abc", "/api/tasks", {}),
         ("GET", "/api/tasks/abc", "/api/tasks/{id}", {}),
         ("GET", "/api/webhooks/deliveries?webhook_id=x", "/api/webhooks/deliveries", {}),
+        ("DELETE", "/api/auth/keys", "/api/auth/keys", {"json": {"id": "x"}}),
     ]
     for method, url, path, kwargs in cases:
         body = assert_shape(await admin.request(method, url, **kwargs), ErrorOut, 400)
