@@ -1,4 +1,5 @@
-"""Every operation's success answer is described in the OpenAPI document by a model.
+"""Every operation's success answer is described in the OpenAPI document by a model, and
+its errors by the one error model.
 
 A route that answers with a `Response` and declares no model documents `{}` for its JSON;
 this guard fails for such a route, so a new route cannot go out undocumented.
@@ -6,14 +7,24 @@ this guard fails for such a route, so a new route cannot go out undocumented.
 
 from __future__ import annotations
 
+import inspect
+import sys
+import types
+from collections.abc import Iterable, Iterator
 from typing import Any
 
-from fastapi import FastAPI
+import httpx
+from fastapi import FastAPI, Request
+from fastapi.routing import APIRoute
 from starlette.responses import Response
 
+from mission_control.api_errors import ErrorOut
 from mission_control.app import create_app
+from mission_control.bodies import documented_body, json_object
 from mission_control.responses import json_response
 from mission_control.settings import Settings
+from tests.conftest import AppHarness
+from tests.shapes import assert_shape
 
 # (method, path, media type) of 2xx answers allowed to go without a schema. None today: an
 # answer that is not JSON (a file download, CSV, Server-Sent Events, HTML) documents its
@@ -66,3 +77,125 @@ def test_the_guard_catches_a_route_without_a_model(settings: Settings) -> None:
         "GET /api/unmodelled 200 application/json",
         "GET /api/loose 200 application/json",
     ]
+
+
+def _api_routes(routes: Iterable[Any]) -> Iterator[APIRoute]:
+    """Every APIRoute, also inside routers FastAPI includes lazily (see web/pages.py)."""
+    for route in routes:
+        inner = getattr(route, "original_router", None)
+        if inner is not None:
+            yield from _api_routes(inner.routes)
+        elif isinstance(route, APIRoute):
+            yield route
+
+
+def _reads_body(code: types.CodeType) -> bool:
+    """Whether a function (or one nested in it) calls `json_object`, the hand body reader."""
+    return "json_object" in code.co_names or any(
+        _reads_body(c) for c in code.co_consts if isinstance(c, types.CodeType)
+    )
+
+
+def _qualname(function: Any) -> str:
+    return f"{function.__module__}.{function.__qualname__}"
+
+
+def undocumented_bodies(app: FastAPI) -> list[str]:
+    """`METHOD path` of every operation whose handler reads a JSON body by hand but whose
+    OpenAPI entry has no request body model."""
+    spec = app.openapi()
+    found = []
+    for route in _api_routes(app.routes):
+        if not route.include_in_schema or not _reads_body(route.endpoint.__code__):
+            continue
+        for method in sorted(route.methods):
+            operation = spec["paths"][route.path_format][method.lower()]
+            content = operation.get("requestBody", {}).get("content", {})
+            schema = content.get("application/json", {}).get("schema", {})
+            if not _describes("application/json", schema):
+                found.append(f"{method} {route.path_format}")
+    return found
+
+
+def test_every_hand_read_body_is_documented(settings: Settings) -> None:
+    app = create_app(settings, migrate=False)
+    assert undocumented_bodies(app) == []
+    # The check above sees only handlers that call json_object themselves: no other function
+    # may read a body for them.
+    handlers = {_qualname(route.endpoint) for route in _api_routes(app.routes)}
+    readers = {
+        _qualname(value)
+        for name, module in list(sys.modules.items())
+        if name.startswith("mission_control.") and name != "mission_control.bodies"
+        for value in vars(module).values()
+        if inspect.isfunction(value) and value.__module__ == name and _reads_body(value.__code__)
+    }
+    assert len(readers) > 15
+    assert readers - handlers == set()
+
+
+def test_the_body_guard_catches_an_undocumented_body(settings: Settings) -> None:
+    app: FastAPI = create_app(settings, migrate=False)
+
+    @app.delete("/api/hand-read", responses={200: {"model": ErrorOut}})
+    async def hand_read(request: Request) -> Response:
+        return json_response(await json_object(request))
+
+    @app.delete(
+        "/api/hand-read-documented",
+        responses={200: {"model": ErrorOut}},
+        openapi_extra=documented_body(ErrorOut),
+    )
+    async def hand_read_documented(request: Request) -> Response:
+        return json_response(await json_object(request))
+
+    assert undocumented_bodies(app) == ["DELETE /api/hand-read"]
+
+
+ERROR_SCHEMA = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}}
+
+
+def test_errors_are_documented_as_the_app_sends_them(settings: Settings) -> None:
+    """No 422 (bad input is a 400), and every error answer has the one error model."""
+    spec = create_app(settings, migrate=False).openapi()
+    assert not {"HTTPValidationError", "ValidationError"} & set(spec["components"]["schemas"])
+    wrong = []
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            where = f"{method.upper()} {path}"
+            responses = operation["responses"]
+            if "422" in responses:
+                wrong.append(f"{where} lists 422")
+            expected = {"4XX", "5XX"}
+            if operation.get("parameters") or operation.get("requestBody"):
+                expected.add("400")
+            for status in expected | {s for s in responses if s[0] in "45"}:
+                if responses.get(status, {}).get("content") != ERROR_SCHEMA:
+                    wrong.append(f"{where} {status} is not ErrorOut")
+    assert wrong == []
+
+
+async def test_bad_input_gets_the_documented_400(
+    harness: AppHarness, admin: httpx.AsyncClient
+) -> None:
+    doc = (await admin.get("/api/docs")).json()
+    not_json = {"content": b"{nope", "headers": {"content-type": "application/json"}}
+    cases: list[tuple[str, str, str, dict[str, Any]]] = [
+        ("POST", "/api/tasks", "/api/tasks", {"json": {"title": 5, "priority": "meh"}}),
+        ("POST", "/api/tasks", "/api/tasks", not_json),
+        ("GET", "/api/tasks?limit=abc", "/api/tasks", {}),
+        ("GET", "/api/tasks/abc", "/api/tasks/{id}", {}),
+        ("GET", "/api/webhooks/deliveries?webhook_id=x", "/api/webhooks/deliveries", {}),
+        ("DELETE", "/api/auth/keys", "/api/auth/keys", {"json": {"id": "x"}}),
+    ]
+    for method, url, path, kwargs in cases:
+        body = assert_shape(await admin.request(method, url, **kwargs), ErrorOut, 400)
+        assert set(body) <= set(ErrorOut.model_fields), (url, body)
+        answers = doc["paths"][path][method.lower()]["responses"]
+        assert answers["400"]["content"] == ERROR_SCHEMA, (method, path)
+    invalid = await admin.post("/api/tasks", json={"title": 5})
+    assert assert_shape(invalid, ErrorOut, 400)["details"] == [
+        "title: Input should be a valid string"
+    ]
+    anonymous = assert_shape(await harness.client.get("/api/tasks"), ErrorOut, 401)
+    assert anonymous == {"error": "Authentication required"}

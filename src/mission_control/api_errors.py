@@ -1,4 +1,5 @@
-"""Maps every error to the one JSON shape `{"error": ...}`; never a stack trace."""
+"""Maps every error to the one JSON shape `{"error": ...}`, and says so in OpenAPI; never a
+stack trace."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, ConfigDict, Field
 from pydantic import ValidationError as PydanticValidationError
+from pydantic.json_schema import SkipJsonSchema
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -23,6 +26,73 @@ _STATUS_MESSAGES = {
     401: "Authentication required",
     413: "Request body too large",
 }
+
+
+class ErrorOut(BaseModel):
+    """Every refusal and failure. Some carry more keys about the refusal (e.g.
+    `unknown_agents`, `missing_mentions`, `guidance`)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    error: str = Field(description="What went wrong, safe to show")
+    details: list[str] | SkipJsonSchema[None] = Field(
+        None, description="With `Validation failed`: one `field: message` per invalid field"
+    )
+    code: str | SkipJsonSchema[None] = Field(
+        None, description="A stable code where a client acts on it, e.g. `OTP_REQUIRED`"
+    )
+    retry_after: int | SkipJsonSchema[None] = Field(
+        None, description="With 429: seconds to wait, as in the `Retry-After` header"
+    )
+
+
+_BAD_INPUT = (
+    "Bad input: a missing, malformed or out-of-range parameter or body field "
+    "(`Validation failed` with `details`, or `Invalid request body` when it is not JSON)"
+)
+_REFUSED = (
+    "Refused in the same shape: 401 not authenticated, 403 not allowed, 404 not found, "
+    "409 conflict, 413 too large, 429 rate limited (see the operation's text)"
+)
+_FAILED = "Failed in the same shape: 500 unexpected, 503 a dependency is unavailable"
+
+# For a route that reads its query parameters by hand: FastAPI sees no parameter, so
+# `document_errors` cannot tell that bad input gets a 400.
+BAD_INPUT: dict[int | str, dict[str, Any]] = {400: {"model": ErrorOut, "description": _BAD_INPUT}}
+
+
+def document_errors(spec: dict[str, Any]) -> dict[str, Any]:
+    """The OpenAPI document says what the handlers below do: bad input is a 400 (FastAPI
+    would document a 422 it never sends) and every error has the `ErrorOut` shape."""
+    schemas = spec.setdefault("components", {}).setdefault("schemas", {})
+    for name in ("HTTPValidationError", "ValidationError"):
+        schemas.pop(name, None)
+    schemas.setdefault("ErrorOut", ErrorOut.model_json_schema())
+    for operations in spec.get("paths", {}).values():
+        for operation in operations.values():
+            responses = operation.setdefault("responses", {})
+            responses.pop("422", None)
+            if operation.get("parameters") or operation.get("requestBody"):
+                responses.setdefault("400", {"description": _BAD_INPUT})
+            responses.setdefault("4XX", {"description": _REFUSED})
+            responses.setdefault("5XX", {"description": _FAILED})
+            for status, answer in responses.items():
+                if status[0] in "45" and not answer.get("content"):
+                    answer["content"] = {
+                        "application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}
+                    }
+    return spec
+
+
+def _document_errors_of(app: FastAPI) -> None:
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = document_errors(generate())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def _field(loc: tuple[Any, ...]) -> str:
@@ -42,6 +112,8 @@ def validation_details(errors: list[dict[str, Any]]) -> list[str] | None:
 
 
 def install_error_handlers(app: FastAPI) -> None:
+    _document_errors_of(app)
+
     @app.exception_handler(AppError)
     async def app_error(_request: Request, exc: AppError) -> Response:
         headers = (

@@ -9,10 +9,12 @@ import jwt
 import pytest
 import sqlalchemy as sa
 
+from mission_control.auth.schemas import MeOut, UserEnvelope
 from mission_control.db.tables import access_requests, audit_log, users
 from mission_control.integrations.google import GoogleVerifier, JWKSCache
 from tests.conftest import PASSWORD, AppHarness
 from tests.google_auth.conftest import CLIENT_ID, JWKSServer, Minter
+from tests.shapes import assert_shape
 
 pytestmark = pytest.mark.anyio
 
@@ -80,11 +82,10 @@ async def test_unknown_user_gets_pending_request_then_admin_approves(
     assert len(every.json()["requests"]) == 1
 
     login = await client.post("/api/auth/google", json={"credential": mint()})
-    assert login.status_code == 200, login.text
-    assert login.json()["user"]["username"] == "jane.doe"
+    assert assert_shape(login, UserEnvelope)["user"]["username"] == "jane.doe"
     assert "mc-session=" in login.headers["set-cookie"]
     me = await client.get("/api/auth/me")
-    assert me.json()["user"]["email"] == "jane.doe@example.com"
+    assert assert_shape(me, MeOut)["user"]["email"] == "jane.doe@example.com"
     assert len(_audit(google, "login_google")) == 1
 
     def approval(conn: sa.Connection) -> Any:
@@ -201,7 +202,7 @@ async def test_disconnect_turns_google_user_local(google: AppHarness, mint: Mint
     # The password reset ended the session; sign in with Google again, then disconnect.
     assert (await client.post("/api/auth/google", json={"credential": mint()})).status_code == 200
     done = await client.post("/api/auth/google/disconnect")
-    assert done.status_code == 200 and done.json()["user"]["provider"] == "local"
+    assert assert_shape(done, UserEnvelope)["user"]["provider"] == "local"
     local = await google.new_client().post(
         "/api/auth/login", json={"username": "jane.doe", "password": PASSWORD}
     )

@@ -10,10 +10,12 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from mission_control.auth.schemas import (
+    MeOut,
     PersonalKeyCreated,
     PersonalKeyList,
     PersonalKeyRevoked,
     SessionsRevoked,
+    UserEnvelope,
     UserSessionList,
 )
 from mission_control.db.rows import inserted_id
@@ -22,6 +24,7 @@ from mission_control.google_auth.schemas import AccessRequestReviewed
 from mission_control.keys.schemas import GlobalKeyStatus, RotatedKey
 from mission_control.users.schemas import UserDeleted, UserList
 from tests.conftest import PASSWORD, AppHarness
+from tests.seed_rows import agent_key_client, insert_agent
 from tests.shapes import assert_shape
 
 
@@ -56,6 +59,50 @@ async def test_users(harness: AppHarness, admin: httpx.AsyncClient) -> None:
     assert_shape(
         await admin.request("DELETE", "/api/users", json={"id": second["id"]}), UserDeleted
     )
+
+
+async def test_first_admin_and_login(harness: AppHarness) -> None:
+    body = {"username": "first-admin", "password": PASSWORD}
+    made = assert_shape(await harness.client.post("/api/setup", json=body), UserEnvelope, 201)
+    assert made["user"]["role"] == "admin" and made["user"]["is_approved"] is True
+    again = harness.new_client()
+    logged_in = assert_shape(await again.post("/api/auth/login", json=body), UserEnvelope)
+    assert logged_in["user"]["last_login_at"] is not None
+    await again.aclose()
+
+
+async def test_me_for_each_kind_of_caller(harness: AppHarness, admin: httpx.AsyncClient) -> None:
+    session = assert_shape(await admin.get("/api/auth/me"), MeOut)["user"]
+    assert session["username"] == "root-admin" and session["two_factor_enabled"] is False
+    renamed = await admin.patch("/api/auth/me", json={"display_name": "Root"})
+    assert assert_shape(renamed, UserEnvelope)["user"]["display_name"] == "Root"
+
+    made = await admin.post("/api/auth/keys", json={"name": "mine"})
+    personal = harness.key_client(made.json()["api_key"])
+    assert assert_shape(await personal.get("/api/auth/me"), MeOut)["user"] == {
+        **session,
+        "display_name": "Root",
+    }
+
+    global_key = assert_shape(await harness.key_client().get("/api/auth/me"), MeOut)["user"]
+    assert global_key["provider"] == "global_key"
+    assert (global_key["agent_name"], global_key["scopes"]) == (None, [])
+
+    agent = await agent_key_client(harness, await insert_agent(harness, "me-bot"), ["write"])
+    agent_key = assert_shape(await agent.get("/api/auth/me"), MeOut)["user"]
+    assert agent_key["provider"] == "agent_key"
+    assert (agent_key["agent_name"], agent_key["scopes"]) == ("me-bot", ["write"])
+    for client in (personal, agent):
+        await client.aclose()
+
+
+async def test_user_create_and_update(admin: httpx.AsyncClient) -> None:
+    for path, name in (("/api/users", "made-here"), ("/api/auth/users", "made-there")):
+        body = {"username": name, "password": PASSWORD, "role": "viewer"}
+        made = assert_shape(await admin.post(path, json=body), UserEnvelope, 201)["user"]
+        assert made["created_at"] and made["last_login_at"] is None
+        changed = await admin.put(path, json={"id": made["id"], "disabled": True})
+        assert assert_shape(changed, UserEnvelope)["user"]["disabled"] is True
 
 
 async def test_global_key_rotation(admin: httpx.AsyncClient) -> None:

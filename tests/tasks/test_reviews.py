@@ -156,6 +156,9 @@ async def test_reviewer_is_the_actor_not_the_body(
     assert [row["reviewer"] for row in rows] == ["Ops Person"]
     await ops.put(f"/api/tasks/{task['id']}", json={"status": "review"})
     assert (await ops.put(f"/api/tasks/{task['id']}", json={"status": "done"})).status_code == 403
+    # The document does not promise what the server refuses.
+    schemas = (await ops.get("/api/docs")).json()["components"]["schemas"]
+    assert "ignored" in schemas["ReviewCreate"]["properties"]["reviewer"]["description"]
 
 
 async def test_reviews_of_other_workspace_are_404(

@@ -1,4 +1,5 @@
-"""Real answers of the webhook and alert routes validate against their declared models."""
+"""Real answers of the webhook and alert routes validate against their declared models, and
+those models name every key."""
 
 from __future__ import annotations
 
@@ -18,15 +19,14 @@ from mission_control.webhooks.schemas import (
     WebhookList,
     WebhookUpdated,
 )
+from tests.shapes import assert_shape
 from tests.webhooks.conftest import Receiver
 
 pytestmark = pytest.mark.anyio
 
 
-def _valid(response: Any, model: type[BaseModel]) -> dict[str, Any]:
-    assert response.status_code in (200, 201), response.text
-    model.model_validate_json(response.content, strict=False)
-    return dict(response.json())
+def _valid(response: Any, model: type[BaseModel], status: int = 200) -> dict[str, Any]:
+    return dict(assert_shape(response, model, status))
 
 
 async def test_answers_match_their_models(harness_factory: Any, receiver: Receiver) -> None:
@@ -64,6 +64,7 @@ async def test_answers_match_their_models(harness_factory: Any, receiver: Receiv
                 },
             ),
             AlertRuleEnvelope,
+            201,
         )
         _valid(await admin.put("/api/alerts", json={"id": rule["rule"]["id"]}), AlertRuleEnvelope)
         _valid(await admin.get("/api/alerts"), AlertRuleList)

@@ -7,6 +7,7 @@ from starlette.responses import Response
 
 from mission_control.activities import service
 from mission_control.activities.schemas import ActivityList, ActivityStats
+from mission_control.api_errors import BAD_INPUT
 from mission_control.deps import RuntimeDep
 from mission_control.pagination import CAPS, clamp_limit, clamp_offset
 from mission_control.query import flag_param, int_param
@@ -21,6 +22,7 @@ MAX_STATS_HOURS = 720
 @router.get(
     "/api/activities",
     response_model=ActivityList | ActivityStats,
+    responses=BAD_INPUT,
     summary="Activity feed or its stats (viewer)",
 )
 async def list_activities(request: Request, rt: RuntimeDep, actor: ViewerActor) -> Response:

@@ -19,7 +19,7 @@ from mission_control.agents.schemas import (
     HeartbeatIn,
     HeartbeatOut,
 )
-from mission_control.bodies import json_object
+from mission_control.bodies import documented_body, json_object
 from mission_control.deps import RuntimeDep
 from mission_control.errors import TooManyRequests
 from mission_control.responses import json_response
@@ -147,6 +147,7 @@ async def list_connections(rt: RuntimeDep, actor: OperatorActor) -> Response:
     "/api/connect",
     summary="Disconnect a tool (operator)",
     responses={200: {"model": Disconnected}},
+    openapi_extra=documented_body(Disconnect),
 )
 async def disconnect(request: Request, rt: RuntimeDep, actor: OperatorActor) -> Response:
     """`{connection_id}` → `{status:"disconnected", connection_id}`; the agent goes `offline`.

@@ -15,7 +15,7 @@ from mission_control.agents.schemas import (
     KeyRevoke,
     KeyRevoked,
 )
-from mission_control.bodies import json_object
+from mission_control.bodies import documented_body, json_object
 from mission_control.deps import RuntimeDep
 from mission_control.errors import TooManyRequests
 from mission_control.responses import json_response
@@ -74,6 +74,7 @@ async def create_key(
     "/api/agents/{agent_ref}/keys",
     summary="Revoke an agent API key (admin)",
     responses={200: {"model": KeyRevoked}},
+    openapi_extra=documented_body(KeyRevoke),
 )
 async def revoke_key(
     agent_ref: str, request: Request, rt: RuntimeDep, actor: AdminActor

@@ -19,7 +19,7 @@ from mission_control.alerts.schemas import (
     EvaluateRequest,
     EvaluationOut,
 )
-from mission_control.bodies import json_object
+from mission_control.bodies import documented_body, json_object
 from mission_control.deps import RuntimeDep
 from mission_control.responses import json_response
 from mission_control.security.actor import Actor
@@ -98,7 +98,12 @@ async def update_rule(body: AlertRuleUpdate, rt: RuntimeDep, actor: OperatorActo
     return json_response({"rule": rule})
 
 
-@router.delete("/api/alerts", response_model=DeletedOut, summary="Delete an alert rule (admin)")
+@router.delete(
+    "/api/alerts",
+    response_model=DeletedOut,
+    summary="Delete an alert rule (admin)",
+    openapi_extra=documented_body(AlertRuleRef),
+)
 async def delete_rule(request: Request, rt: RuntimeDep, actor: AdminActor) -> Response:
     """Body `{id}` → `{deleted:true}`; unknown id → 404; no body → 400. Admin."""
     data = await json_object(request, missing_message="Request body required: {id}")

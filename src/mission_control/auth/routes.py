@@ -13,6 +13,8 @@ from starlette.responses import Response
 from mission_control.auth import service
 from mission_control.auth.cookies import clear_session_cookie, set_session_cookie
 from mission_control.auth.schemas import (
+    LoginIn,
+    MeOut,
     MePatch,
     OkOut,
     PersonalKeyCreated,
@@ -22,11 +24,12 @@ from mission_control.auth.schemas import (
     PersonalKeyRevoked,
     SessionRevoke,
     SessionsRevoked,
+    SetupIn,
     SetupStatus,
     UserEnvelope,
     UserSessionList,
 )
-from mission_control.bodies import json_object, str_field
+from mission_control.bodies import documented_body, json_object, str_field
 from mission_control.db.tables import user_api_keys, users
 from mission_control.deps import RuntimeDep
 from mission_control.errors import BadRequest, NotFound, TooManyRequests
@@ -54,7 +57,13 @@ async def setup_status(rt: RuntimeDep) -> Response:
     return json_response({"needsSetup": await rt.db.read(count_users) == 0})
 
 
-@router.post("/api/setup", response_model=UserEnvelope, summary="Create the first admin (public)")
+@router.post(
+    "/api/setup",
+    status_code=201,
+    response_model=UserEnvelope,
+    summary="Create the first admin (public)",
+    openapi_extra=documented_body(SetupIn),
+)
 async def setup(request: Request, rt: RuntimeDep) -> Response:
     """Creates the first admin while no user exists, then logs them in. 403 afterwards."""
     data = await json_object(request)
@@ -68,7 +77,12 @@ async def setup(request: Request, rt: RuntimeDep) -> Response:
     return response
 
 
-@router.post("/api/auth/login", response_model=UserEnvelope, summary="Log in (public)")
+@router.post(
+    "/api/auth/login",
+    response_model=UserEnvelope,
+    summary="Log in (public)",
+    openapi_extra=documented_body(LoginIn),
+)
 async def login(request: Request, rt: RuntimeDep) -> Response:
     """`{username, password, otp?}` → the user and a session cookie. 401 on bad credentials
     (`OTP_REQUIRED` when two-factor login is on and no code was given), 429 when rate limited."""
@@ -93,8 +107,10 @@ async def logout(request: Request, rt: RuntimeDep) -> Response:
     return response
 
 
-@router.get("/api/auth/me", response_model=UserEnvelope, summary="The current user (viewer)")
+@router.get("/api/auth/me", response_model=MeOut, summary="The current user (viewer)")
 async def me(actor: ViewerActor) -> Response:
+    """The user behind the session or personal key; for the global key or an agent key, that
+    key's identity with `agent_name` and `scopes`."""
     if actor.user is not None:
         return json_response({"user": actor.user})
     return json_response(
@@ -212,6 +228,7 @@ def _revoke_own(conn: Connection, actor: Actor, body: SessionRevoke) -> int:
     "/api/auth/sessions",
     summary="Revoke own sessions: {id} or {all:true} (viewer)",
     responses={200: {"model": SessionsRevoked}},
+    openapi_extra=documented_body(SessionRevoke),
 )
 async def revoke_sessions(request: Request, rt: RuntimeDep, actor: ViewerActor) -> Response:
     if actor.kind != "user":
@@ -321,6 +338,7 @@ def _revoke_key(conn: Connection, actor: Actor, key_id: int) -> int:
     "/api/auth/keys",
     summary="Revoke a personal key {id} (viewer, session users)",
     responses={200: {"model": PersonalKeyRevoked}},
+    openapi_extra=documented_body(PersonalKeyRevoke),
 )
 async def revoke_key(request: Request, rt: RuntimeDep, actor: AnyActor) -> Response:
     if actor.kind != "user":

@@ -29,14 +29,31 @@ class UserRecord(UserOut):
     created_at: int
 
 
+class KeyCallerOut(UserOut):
+    """The caller of `GET /api/auth/me` when it is an API key that belongs to no user: the
+    global key (`provider` `global_key`) or an agent's key (`agent_key`)."""
+
+    provider: Literal["global_key", "agent_key"]
+    email: None
+    avatar_url: None
+    agent_name: str | None = Field(description="The agent an agent key belongs to; else null")
+    scopes: list[str] = Field(description="An agent key's scopes, sorted; else empty")
+
+
 class UserEnvelope(BaseModel):
-    user: UserOut
+    user: UserRecord
+
+
+class MeOut(BaseModel):
+    user: UserRecord | KeyCallerOut = Field(
+        description="The user behind the session or personal key; for another API key, the key"
+    )
 
 
 class LoginIn(BaseModel):
     username: str
     password: str
-    otp: str | None = None
+    otp: str | None = Field(None, description="The two-factor code, when two-factor login is on")
 
 
 class SetupIn(BaseModel):

@@ -9,7 +9,7 @@ from starlette.responses import Response
 
 from mission_control.auth.cookies import set_session_cookie
 from mission_control.auth.schemas import UserEnvelope
-from mission_control.bodies import json_object, str_field
+from mission_control.bodies import documented_body, json_object, str_field
 from mission_control.deps import RuntimeDep
 from mission_control.errors import (
     BadRequest,
@@ -23,6 +23,7 @@ from mission_control.google_auth.schemas import (
     AccessRequestList,
     AccessRequestReview,
     AccessRequestReviewed,
+    GoogleCredential,
 )
 from mission_control.integrations.google import (
     GoogleKeysUnavailable,
@@ -54,7 +55,10 @@ def google_verifier(request: Request, rt: Runtime) -> GoogleVerifier:
 
 
 @router.post(
-    "/api/auth/google", response_model=UserEnvelope, summary="Sign in with Google (public)"
+    "/api/auth/google",
+    response_model=UserEnvelope,
+    summary="Sign in with Google (public)",
+    openapi_extra=documented_body(GoogleCredential),
 )
 async def google_login(request: Request, rt: RuntimeDep) -> Response:
     """`{credential}`: a Google ID token, verified locally. An approved Google user gets a

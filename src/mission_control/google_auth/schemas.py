@@ -9,6 +9,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from mission_control.auth.schemas import UserRecord
 
 
+class GoogleCredential(BaseModel):
+    credential: str = Field(description="A Google ID token from Google Identity Services")
+
+
 class AccessRequestOut(BaseModel):
     id: int
     email: str

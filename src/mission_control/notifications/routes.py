@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
+from mission_control.api_errors import BAD_INPUT
 from mission_control.bodies import json_object
 from mission_control.deps import RuntimeDep
 from mission_control.errors import BadRequest, Forbidden
@@ -38,6 +39,7 @@ def _own_only(actor: Actor, recipient: str) -> None:
 @router.get(
     "/api/notifications",
     response_model=NotificationList,
+    responses=BAD_INPUT,
     summary="A recipient's notifications (viewer)",
 )
 async def list_notifications(request: Request, rt: RuntimeDep, actor: ViewerActor) -> Response:

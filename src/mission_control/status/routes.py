@@ -11,6 +11,7 @@ from sqlalchemy.engine import Connection
 from starlette.responses import Response
 
 from mission_control import __version__
+from mission_control.api_errors import BAD_INPUT
 from mission_control.deps import RuntimeDep
 from mission_control.responses import json_response
 from mission_control.runtime import Runtime
@@ -87,6 +88,7 @@ async def status_health(rt: Runtime) -> Response:
     "/api/status",
     summary="Status: action=health (public); overview|dashboard (viewer)",
     response_model=StatusHealth | StatusOverview,
+    responses=BAD_INPUT,
 )
 async def status(request: Request, rt: RuntimeDep) -> Response:
     """`action=health` (public) → `{status, version, uptime, checks}`, 503 when degraded.

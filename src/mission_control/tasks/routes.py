@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
+from mission_control.api_errors import BAD_INPUT
 from mission_control.bodies import ROW_ID_MAX
 from mission_control.deps import RuntimeDep
 from mission_control.errors import BadRequest
@@ -64,7 +65,7 @@ def _choice(raw: str | None, allowed: tuple[str, ...], name: str) -> str | None:
 @router.get(
     "/api/tasks",
     summary="List tasks (viewer)",
-    responses={200: {"model": TaskList}},
+    responses={200: {"model": TaskList}, **BAD_INPUT},
 )
 async def list_tasks(request: Request, rt: RuntimeDep, actor: ViewerActor) -> Response:
     """Tasks of the workspace, newest first (viewer). Filters: `status`, `assigned_to`,
@@ -117,7 +118,7 @@ async def bulk_update(body: BulkStatusUpdate, rt: RuntimeDep, actor: OperatorAct
 @router.get(
     "/api/tasks/queue",
     summary="Next task for an agent (operator)",
-    responses={200: {"model": QueueAnswer}},
+    responses={200: {"model": QueueAnswer}, **BAD_INPUT},
 )
 async def task_queue(request: Request, rt: RuntimeDep, actor: OperatorActor) -> Response:
     """The agent's pull loop (operator): `?agent=` or `X-Agent-Name`, `max_capacity` 1..20
@@ -141,6 +142,7 @@ async def task_queue(request: Request, rt: RuntimeDep, actor: OperatorActor) -> 
     "/api/tasks/outcomes",
     summary="Task outcome statistics (viewer)",
     response_model=OutcomesOut,
+    responses=BAD_INPUT,
 )
 async def task_outcomes(request: Request, rt: RuntimeDep, actor: ViewerActor) -> Response:
     """Done tasks counted by outcome, agent and priority, with success rates (percent),
@@ -154,6 +156,7 @@ async def task_outcomes(request: Request, rt: RuntimeDep, actor: ViewerActor) ->
     "/api/tasks/regression",
     summary="Before/after regression report (viewer)",
     response_model=RegressionOut,
+    responses=BAD_INPUT,
 )
 async def task_regression(request: Request, rt: RuntimeDep, actor: ViewerActor) -> Response:
     """Latency p50/p95/avg and intervention rate of done tasks before and after
@@ -223,7 +226,8 @@ async def add_comment(
         200: {
             "model": ReviewList | LatestReviews,
             "description": "`?taskId=N` → ReviewList; `?taskIds=1,2` → LatestReviews.",
-        }
+        },
+        **BAD_INPUT,
     },
 )
 async def get_reviews(request: Request, rt: RuntimeDep, actor: ViewerActor) -> Response:

@@ -88,7 +88,12 @@ class CommentCreate(TextBody):
 
 class ReviewCreate(TextBody):
     taskId: int = Field(ge=1, le=ROW_ID_MAX)
-    reviewer: str | None = Field(None, max_length=200)
+    reviewer: str | None = Field(
+        None,
+        max_length=200,
+        description="Accepted but ignored: the review is recorded under the caller's display "
+        "name, so no client can review as `aegis` and open the done gate",
+    )
     status: Literal["approved", "rejected"]
     notes: str = Field(min_length=1, max_length=10_000)
 

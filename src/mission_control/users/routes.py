@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from mission_control.auth.schemas import UserEnvelope
-from mission_control.bodies import json_object
+from mission_control.bodies import documented_body, json_object
 from mission_control.deps import RuntimeDep
 from mission_control.errors import BadRequest, TooManyRequests
 from mission_control.responses import json_response
@@ -116,4 +116,5 @@ for prefix in ("/api/auth/users", "/api/users"):
         methods=["DELETE"],
         summary="Delete a user (admin)",
         responses={200: {"model": UserDeleted}},
+        openapi_extra=documented_body(UserDelete),
     )

@@ -8,7 +8,8 @@ from typing import Any
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from mission_control.bodies import json_object
+from mission_control.api_errors import BAD_INPUT
+from mission_control.bodies import documented_body, json_object
 from mission_control.deps import RuntimeDep
 from mission_control.errors import BadRequest
 from mission_control.pagination import clamp_limit, clamp_offset
@@ -104,7 +105,12 @@ async def update_webhook(body: WebhookUpdate, rt: RuntimeDep, actor: AdminActor)
     return json_response(answer)
 
 
-@router.delete("/api/webhooks", response_model=WebhookDeleted, summary="Delete a webhook (admin)")
+@router.delete(
+    "/api/webhooks",
+    response_model=WebhookDeleted,
+    summary="Delete a webhook (admin)",
+    openapi_extra=documented_body(WebhookRef),
+)
 async def delete_webhook(request: Request, rt: RuntimeDep, actor: AdminActor) -> Response:
     """Delete the webhook `{id}` and its delivery log → `{success, deleted}`."""
     data = await json_object(request, missing_message="Request body required: {id}")
@@ -114,7 +120,10 @@ async def delete_webhook(request: Request, rt: RuntimeDep, actor: AdminActor) ->
 
 
 @router.get(
-    "/api/webhooks/deliveries", response_model=DeliveryPage, summary="Webhook delivery log (admin)"
+    "/api/webhooks/deliveries",
+    response_model=DeliveryPage,
+    responses=BAD_INPUT,
+    summary="Webhook delivery log (admin)",
 )
 async def list_deliveries(request: Request, rt: RuntimeDep, actor: AdminActor) -> Response:
     """Newest first; `webhook_id`, `limit` (1..200, default 50) and `offset` filter it."""
