@@ -8,7 +8,8 @@ so slow spells of a shared machine hit both sides, and the ratio is taken per ro
 median is reported). All read rounds come first: claims change the tasks the reads count.
 
 Besides requests per second and p50/p99 it prints the CPU time one request costs in each
-part (the instances, PostgreSQL's backends for the bench database, `wrk`), read from /proc.
+part (the instances, PostgreSQL's backends for the bench database, `wrk`), read from /proc,
+and how many cores those parts kept busy together.
 On one machine those parts share the cores, so two instances can at best reach
 `cores * py / (py + pg + wrk)` times one instance that saturates a core (a busy machine
 that keeps the one instance below a full core can make a round's ratio look better).
@@ -244,8 +245,13 @@ def duplicates(url: str) -> tuple[int, int]:
 def _row(label: str, r: Result) -> str:
     return (
         f"{label:<16}{r.rps:>9.1f}{r.p50_ms:>9.1f}{r.p99_ms:>9.1f}{r.requests:>9}{r.errors:>7}"
-        f"{r.py_ms:>9.2f}{r.pg_ms:>8.2f}{r.wrk_ms:>8.2f}"
+        f"{r.py_ms:>9.2f}{r.pg_ms:>8.2f}{r.wrk_ms:>8.2f}{_busy(r):>7.2f}"
     )
+
+
+def _busy(r: Result) -> float:
+    """Cores kept busy by the instances, PostgreSQL and wrk together during the run."""
+    return (r.py_ms + r.pg_ms + r.wrk_ms) * r.rps / 1000
 
 
 def main() -> None:
@@ -317,7 +323,8 @@ def main() -> None:
         )
         print(
             f"{'load':<16}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'requests':>9}{'errors':>7}"
-            f"{'py ms':>9}{'pg ms':>8}{'wrk ms':>8}   (CPU ms per request)"
+            f"{'py ms':>9}{'pg ms':>8}{'wrk ms':>8}{'cores':>7}   (CPU ms per request; cores "
+            "busy in all)"
         )
         ratios: dict[str, list[float]] = {load: [] for load in loads}
         for number, figures in enumerate(rounds, 1):
@@ -340,6 +347,8 @@ def main() -> None:
                 f"{target}; rounds {per_round}; about {ceiling:.2f}x expected on {cores} "
                 f"otherwise idle cores at these CPU costs"
             )
+            busy = statistics.median(_busy(f[f"{load}, two"]) for f in rounds)
+            print(f"  two instances kept {busy:.2f} of {cores} cores busy ({load}, median)")
         print(f"claims recorded {claims}; tasks handed out twice: {twice} (must be 0)")
     finally:
         for server in servers:
