@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from mission_control.agents.jobs import run_offline_sweep, timeout_minutes
 from mission_control.agents.service import sweep_offline
-from mission_control.db.tables import activities, agents, events, settings_table
+from mission_control.db.tables import activities, agents, connections, events, settings_table
 from tests.agents.conftest import MakeAgent, rows
 from tests.conftest import AppHarness
 
@@ -47,6 +47,35 @@ async def test_sweep_marks_silent_agents_offline(
     changed = await rows(harness, sa.select(events).where(events.c.type == "agent.status_changed"))
     assert sorted(e["data"]["name"] for e in changed) == ["far", "never", "stale"]
     assert await harness.rt.db.write(sweep_offline, now, 10) == []
+
+
+async def test_sweep_closes_the_connections_of_agents_it_marks_offline(
+    harness: AppHarness, make_agent: MakeAgent
+) -> None:
+    now = int(time.time())
+    stale = await make_agent("stale", status="online", last_seen=now - 11 * 60)
+    fresh = await make_agent("fresh", status="online", last_seen=now - 60)
+
+    def open_connections(conn: Any) -> None:
+        for agent in (stale, fresh):
+            conn.execute(
+                sa.insert(connections).values(
+                    connection_id=f"c-{agent['name']}",
+                    agent_id=agent["id"],
+                    agent_name=agent["name"],
+                    tool_name="cli",
+                    workspace_id=1,
+                    created_at=now - 3600,
+                    last_heartbeat_at=now - 11 * 60,
+                )
+            )
+
+    await harness.rt.db.write(open_connections)
+    await harness.rt.db.write(sweep_offline, now, 10)
+    found = {r["agent_name"]: r for r in await rows(harness, sa.select(connections))}
+    assert found["stale"]["status"] == "disconnected"
+    assert found["stale"]["disconnected_at"] == now
+    assert found["fresh"]["status"] == "connected" and found["fresh"]["disconnected_at"] is None
 
 
 async def test_job_reads_timeout_setting(harness: AppHarness, make_agent: MakeAgent) -> None:

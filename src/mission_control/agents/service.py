@@ -21,7 +21,7 @@ from mission_control.agents.schemas import MAX_TEXT_BYTES
 from mission_control.bodies import ROW_ID_MAX
 from mission_control.db.prepared import Prepared
 from mission_control.db.rows import inserted_id
-from mission_control.db.tables import agents, tasks
+from mission_control.db.tables import agents, connections, tasks
 from mission_control.errors import BadRequest, Conflict, NotFound, PayloadTooLarge
 from mission_control.events.bus import publish
 from mission_control.security.actor import Actor
@@ -462,7 +462,8 @@ def write_text(
 
 
 def sweep_offline(conn: Connection, now: int, timeout_minutes: int) -> list[dict[str, Any]]:
-    """Mark agents `offline` whose last sign of life is older than the timeout (all workspaces).
+    """Mark agents `offline` whose last sign of life is older than the timeout (all workspaces),
+    and close their open direct connections.
 
     An agent that never sent a heartbeat is judged by its last update.
     """
@@ -480,6 +481,12 @@ def sweep_offline(conn: Connection, now: int, timeout_minutes: int) -> list[dict
         ).rowcount
         if not changed:
             continue
+        # A direct connection of an agent gone silent is over too (and so falls to retention).
+        conn.execute(
+            sa.update(connections)
+            .where(connections.c.agent_id == row["id"], connections.c.status == "connected")
+            .values(status="disconnected", disconnected_at=now)
+        )
         agent = public_agent({**row, "status": "offline", "updated_at": now}, full=False)
         announce_status(conn, "system", agent, row["status"])
         swept.append(agent)
