@@ -78,6 +78,25 @@ def prepare_sqlite_file(path: Path) -> None:
     os.chmod(path, 0o600)
 
 
+# The task list has SQLite write its JSON (tasks/json_rows.py).
+_JSON_PROBE = "SELECT json_object('a', printf('%!.15g', 0.5))"
+
+
+def require_sqlite_json() -> None:
+    """Refuse, with a message that says what to do, a SQLite library without JSON functions
+    (built in from SQLite 3.38; most older distribution builds include them too)."""
+    probe = sqlite3.connect(":memory:")
+    try:
+        probe.execute(_JSON_PROBE).fetchall()
+    except sqlite3.Error as exc:
+        raise RuntimeError(
+            f"The SQLite library Python uses ({sqlite3.sqlite_version}) lacks JSON functions "
+            f"({exc}); Mission Control needs SQLite 3.38 or newer, or a build with JSON1."
+        ) from None
+    finally:
+        probe.close()
+
+
 def _sqlite_engine(url: str, *, immediate: bool, pool_size: int) -> Engine:
     engine = sa.create_engine(
         url,
@@ -185,6 +204,7 @@ class Database:
         self.is_sqlite = is_sqlite_url(url)
         self._after_commit: list[AfterCommit] = []
         if self.is_sqlite:
+            require_sqlite_json()
             path = sqlite_path(url)
             if path is not None:
                 prepare_sqlite_file(path)
