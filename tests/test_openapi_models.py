@@ -7,13 +7,16 @@ this guard fails for such a route, so a new route cannot go out undocumented.
 
 from __future__ import annotations
 
+import ast
 import inspect
 import sys
+import textwrap
 import types
 from collections.abc import Iterable, Iterator
 from typing import Any
 
 import httpx
+import pytest
 from fastapi import FastAPI, Request
 from fastapi.routing import APIRoute
 from starlette.responses import Response
@@ -21,8 +24,12 @@ from starlette.responses import Response
 from mission_control.api_errors import ErrorOut
 from mission_control.app import create_app
 from mission_control.bodies import documented_body, json_object
+from mission_control.pagination import CAPS
+from mission_control.query import documented_params, hand_param
 from mission_control.responses import json_response
 from mission_control.settings import Settings
+from mission_control.tasks import queue
+from mission_control.tasks.schemas import PRIORITIES, STATUSES
 from tests.conftest import AppHarness
 from tests.shapes import assert_shape
 
@@ -199,3 +206,194 @@ async def test_bad_input_gets_the_documented_400(
     ]
     anonymous = assert_shape(await harness.client.get("/api/tasks"), ErrorOut, 401)
     assert anonymous == {"error": "Authentication required"}
+
+
+# -- Parameters read by hand ------------------------------------------------------------------
+
+
+def _is_query_params(node: ast.AST) -> bool:
+    return isinstance(node, ast.Attribute) and node.attr == "query_params"
+
+
+def _is_headers(node: ast.AST) -> bool:
+    return isinstance(node, ast.Attribute) and node.attr == "headers"
+
+
+def _literal(node: ast.AST, names: dict[str, Any]) -> str | None:
+    """A string constant, or a module-level name bound to one (e.g. `AGENT_NAME_HEADER`)."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    if isinstance(node, ast.Name) and isinstance(names.get(node.id), str):
+        return str(names[node.id])
+    return None
+
+
+def hand_read(function: Any, seen: set[Any] | None = None) -> set[tuple[str, str]]:
+    """`(where, name)` of every query parameter and header that `function` reads by hand,
+    following the project functions it calls by name (e.g. `_report_args`).
+
+    A read is `request.query_params.get("NAME")` or `["NAME"]`, also through a local alias
+    (`q = request.query_params`), or `request.headers.get(NAME)` with a string or a module
+    constant. Any other use of `query_params` (passing it on, iterating it, a computed name)
+    is an AssertionError: the guard must see every name, not guess.
+    """
+    seen = set() if seen is None else seen
+    if function in seen:
+        return set()
+    seen.add(function)
+    tree = ast.parse(textwrap.dedent(inspect.getsource(function)))
+    names = function.__globals__
+    aliases = {
+        target.id
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Assign) and _is_query_params(node.value)
+        for target in node.targets
+        if isinstance(target, ast.Name)
+    }
+
+    def params(node: ast.AST) -> bool:
+        return _is_query_params(node) or (isinstance(node, ast.Name) and node.id in aliases)
+
+    found: set[tuple[str, str]] = set()
+    understood: set[int] = set()  # ids of the query-params nodes read with a literal name
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign) and _is_query_params(node.value):
+            understood.add(id(node.value))
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            owner, key = node.func.value, node.args[0] if node.args else None
+            name = _literal(key, names) if key is not None else None
+            if node.func.attr == "get" and name is not None and params(owner):
+                found.add(("query", name))
+                understood.add(id(owner))
+            elif node.func.attr == "get" and name is not None and _is_headers(owner):
+                found.add(("header", name.lower()))
+        elif isinstance(node, ast.Subscript) and params(node.value):
+            name = _literal(node.slice, names)
+            if name is not None:
+                found.add(("query", name))
+                understood.add(id(node.value))
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+            callee = names.get(node.func.id)
+            if inspect.isfunction(callee) and callee.__module__.startswith("mission_control."):
+                found |= hand_read(callee, seen)
+    unread = [
+        ast.unparse(node)
+        for node in ast.walk(tree)
+        if params(node) and id(node) not in understood and not isinstance(node.ctx, ast.Store)
+    ]
+    assert unread == [], f"{_qualname(function)} uses {unread} in a way the guard cannot read"
+    return found
+
+
+def _documented_params(operation: dict[str, Any]) -> set[tuple[str, str]]:
+    return {
+        (p["in"], p["name"].lower() if p["in"] == "header" else p["name"])
+        for p in operation.get("parameters", [])
+    }
+
+
+def undocumented_params(app: FastAPI) -> list[str]:
+    """`METHOD path where name` of every query parameter or header an `/api` handler reads by
+    hand that its OpenAPI entry does not list."""
+    spec = app.openapi()
+    found = []
+    for route in _api_routes(app.routes):
+        if not route.include_in_schema or not route.path_format.startswith("/api"):
+            continue
+        read = hand_read(route.endpoint)
+        for method in sorted(route.methods):
+            operation = spec["paths"][route.path_format][method.lower()]
+            for where, name in sorted(read - _documented_params(operation)):
+                found.append(f"{method} {route.path_format} {where} {name}")
+    return found
+
+
+def _names_query_params(code: types.CodeType) -> bool:
+    """Whether a function (or one nested in it) names the attribute `query_params`."""
+    return "query_params" in code.co_names or any(
+        _names_query_params(c) for c in code.co_consts if isinstance(c, types.CodeType)
+    )
+
+
+def _functions_reading_query_params() -> set[str]:
+    """Every function in `mission_control` outside `web/` whose code names `query_params`."""
+    found = set()
+    for name, module in list(sys.modules.items()):
+        if not name.startswith("mission_control.") or name.startswith("mission_control.web"):
+            continue
+        for value in vars(module).values():
+            if (
+                inspect.isfunction(value)
+                and value.__module__ == name
+                and _names_query_params(value.__code__)
+            ):
+                found.add(_qualname(value))
+    return found
+
+
+def test_every_hand_read_parameter_is_documented(settings: Settings) -> None:
+    """The guard reads each `/api` handler's source (and the project functions it calls)
+    rather than keeping a checked list, so a new hand-read parameter cannot go out
+    undocumented. `hand_read` refuses any use of `query_params` it cannot name, and the
+    second check makes sure no function reads the query string out of the guard's sight."""
+    app = create_app(settings, migrate=False)
+    assert undocumented_params(app) == []
+    reached: set[str] = set()
+    for route in _api_routes(app.routes):
+        seen: set[Any] = set()
+        hand_read(route.endpoint, seen)
+        reached |= {_qualname(f) for f in seen}
+    readers = _functions_reading_query_params()
+    assert len(readers) > 10
+    assert readers - reached == set()
+
+
+def test_the_parameter_guard_catches_an_undocumented_parameter(settings: Settings) -> None:
+    app: FastAPI = create_app(settings, migrate=False)
+
+    @app.get("/api/hand-query", responses={200: {"model": ErrorOut}})
+    async def hand_query(request: Request) -> Response:
+        q = request.query_params
+        return json_response({"a": q.get("a"), "b": q["b"], "h": request.headers.get("x-h")})
+
+    @app.get(
+        "/api/hand-query-documented",
+        responses={200: {"model": ErrorOut}},
+        openapi_extra=documented_params(
+            hand_param("a", "A"), hand_param("X-H", "H", where="header")
+        ),
+    )
+    async def hand_query_documented(request: Request) -> Response:
+        return json_response({"a": request.query_params.get("a"), "h": request.headers.get("x-h")})
+
+    assert undocumented_params(app) == [
+        "GET /api/hand-query header x-h",
+        "GET /api/hand-query query a",
+        "GET /api/hand-query query b",
+    ]
+
+
+def test_the_parameter_guard_refuses_what_it_cannot_read() -> None:
+    async def opaque(request: Request) -> dict[str, str]:
+        return dict(request.query_params)
+
+    with pytest.raises(AssertionError, match="cannot read"):
+        hand_read(opaque)
+
+
+def _parameter(spec: dict[str, Any], path: str, method: str, name: str) -> dict[str, Any]:
+    (param,) = [p for p in spec["paths"][path][method]["parameters"] if p["name"] == name]
+    return param
+
+
+def test_documented_values_are_the_handlers_own(settings: Settings) -> None:
+    spec = create_app(settings, migrate=False).openapi()
+    status = _parameter(spec, "/api/tasks", "get", "status")
+    assert status["schema"]["enum"] == list(STATUSES)
+    assert status["in"] == "query" and status["required"] is False
+    priority = _parameter(spec, "/api/tasks", "get", "priority")
+    assert priority["schema"]["enum"] == list(PRIORITIES)
+    limit = _parameter(spec, "/api/tasks", "get", "limit")["schema"]
+    assert (limit["minimum"], limit["maximum"], limit["default"]) == (1, CAPS["tasks"], 50)
+    capacity = _parameter(spec, "/api/tasks/queue", "get", "max_capacity")["schema"]
+    assert capacity["maximum"] == queue.MAX_CAPACITY

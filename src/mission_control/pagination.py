@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from mission_control.errors import BadRequest
+from mission_control.query import hand_param
 
 CAPS = {
     "tasks": 200,
@@ -40,6 +43,28 @@ def clamp_offset(raw: str | int | None) -> int:
     except (TypeError, ValueError):
         raise BadRequest("offset must be an integer") from None
     return max(0, min(MAX_OFFSET, value))
+
+
+def page_params(cap: int, default: int = DEFAULT_LIMIT) -> tuple[dict[str, Any], dict[str, Any]]:
+    """OpenAPI entries of `limit` and `offset` as `clamp_limit` and `clamp_offset` read them."""
+    return (
+        hand_param(
+            "limit",
+            f"Page size; clamped to 1..{cap}",
+            type="integer",
+            minimum=1,
+            maximum=cap,
+            default=min(default, cap),
+        ),
+        hand_param(
+            "offset",
+            f"Rows to skip; clamped to 0..{MAX_OFFSET}",
+            type="integer",
+            minimum=0,
+            maximum=MAX_OFFSET,
+            default=0,
+        ),
+    )
 
 
 def page_number(limit: int, offset: int) -> int:

@@ -1,8 +1,14 @@
-"""Reading integer and flag query parameters with a clear 400 on bad input."""
+"""Reading integer and flag query parameters with a clear 400 on bad input, and documenting
+in OpenAPI the parameters a handler reads by hand."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from mission_control.errors import BadRequest
+
+# What `flag_param` takes for "on" (case and surrounding blanks ignored); anything else is off.
+FLAG_ON = ("1", "true", "yes", "on")
 
 
 def int_param(
@@ -30,4 +36,46 @@ def int_param(
 
 
 def flag_param(raw: str | None) -> bool:
-    return raw is not None and raw.strip().lower() in {"1", "true", "yes", "on"}
+    return raw is not None and raw.strip().lower() in FLAG_ON
+
+
+def hand_param(
+    name: str,
+    description: str,
+    *,
+    where: str = "query",
+    required: bool = False,
+    style: str | None = None,
+    **schema: Any,
+) -> dict[str, Any]:
+    """One OpenAPI parameter that a handler reads by hand from `request.query_params` (or its
+    headers): `schema` holds the type, enum, bounds and default the handler enforces; with
+    no `type` it is a string."""
+    param: dict[str, Any] = {
+        "name": name,
+        "in": where,
+        "required": required,
+        "description": description,
+        "schema": {"type": "string", **schema},
+    }
+    if style is not None:
+        param["style"] = style
+        param["explode"] = False
+    return param
+
+
+def list_param(name: str, description: str, items: dict[str, Any], **schema: Any) -> dict[str, Any]:
+    """A comma-separated list in one query parameter (`?name=a,b`), as the handler splits it."""
+    return hand_param(name, description, style="form", type="array", items=items, **schema)
+
+
+def flag_param_doc(name: str, description: str, on: tuple[str, ...] = FLAG_ON) -> dict[str, Any]:
+    """A flag read by hand: on for any of `on` (any case), off otherwise or when absent."""
+    return hand_param(name, f"{description} (on: {', '.join(on)})", type="boolean", default=False)
+
+
+def documented_params(*params: dict[str, Any]) -> dict[str, Any]:
+    """`openapi_extra` for a route that reads its query parameters or headers by hand (for
+    speed or custom parsing), so its OpenAPI entry still lists them; FastAPI adds them to the
+    parameters it declares itself (e.g. path parameters)."""
+    return {"parameters": list(params)}

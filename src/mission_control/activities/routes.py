@@ -9,14 +9,24 @@ from mission_control.activities import service
 from mission_control.activities.schemas import ActivityList, ActivityStats
 from mission_control.api_errors import BAD_INPUT
 from mission_control.deps import RuntimeDep
-from mission_control.pagination import CAPS, clamp_limit, clamp_offset
-from mission_control.query import flag_param, int_param
+from mission_control.pagination import CAPS, clamp_limit, clamp_offset, page_params
+from mission_control.query import (
+    documented_params,
+    flag_param,
+    flag_param_doc,
+    hand_param,
+    int_param,
+    list_param,
+)
 from mission_control.responses import json_response
 from mission_control.security.rbac import ViewerActor
 
 router = APIRouter(tags=["activities"])
 
 MAX_STATS_HOURS = 720
+DEFAULT_STATS_HOURS = 24
+# Activity types in one `?type=` list; the rest are ignored.
+MAX_TYPES = 50
 
 
 @router.get(
@@ -24,6 +34,26 @@ MAX_STATS_HOURS = 720
     response_model=ActivityList | ActivityStats,
     responses=BAD_INPUT,
     summary="Activity feed or its stats (viewer)",
+    openapi_extra=documented_params(
+        list_param(
+            "type",
+            f"Only these activity types (comma-separated; the first {MAX_TYPES} count)",
+            {"type": "string"},
+        ),
+        hand_param("actor", "Only activities of this actor"),
+        hand_param("entity_type", "Only activities about this kind of entity"),
+        hand_param("since", "Only activities from this unix second on", type="integer", minimum=0),
+        *page_params(CAPS["activities"]),
+        flag_param_doc("stats", "Answer the stats instead of the feed"),
+        hand_param(
+            "hours",
+            "With `stats`: the last this many hours",
+            type="integer",
+            minimum=1,
+            maximum=MAX_STATS_HOURS,
+            default=DEFAULT_STATS_HOURS,
+        ),
+    ),
 )
 async def list_activities(request: Request, rt: RuntimeDep, actor: ViewerActor) -> Response:
     """The workspace's activities, newest first (viewer).
@@ -34,13 +64,19 @@ async def list_activities(request: Request, rt: RuntimeDep, actor: ViewerActor) 
     """
     q = request.query_params
     if flag_param(q.get("stats")):
-        hours = int_param(q.get("hours"), "hours", default=24, minimum=1, maximum=MAX_STATS_HOURS)
+        hours = int_param(
+            q.get("hours"),
+            "hours",
+            default=DEFAULT_STATS_HOURS,
+            minimum=1,
+            maximum=MAX_STATS_HOURS,
+        )
         assert hours is not None
         stats = await rt.db.read(service.activity_stats, actor.workspace_id, hours=hours)
         return json_response(stats)
     limit = clamp_limit(q.get("limit"), CAPS["activities"])
     offset = clamp_offset(q.get("offset"))
-    types = [t.strip() for t in (q.get("type") or "").split(",") if t.strip()][:50]
+    types = [t.strip() for t in (q.get("type") or "").split(",") if t.strip()][:MAX_TYPES]
     rows, total = await rt.db.read(
         service.list_activities,
         actor.workspace_id,

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from mission_control.agents import attribution, connections, diagnostics, heartbeat
 from mission_control.agents.access import AGENT_NAME_HEADER, caller_agent_name
-from mission_control.agents.insights import parse_sections, parse_window
+from mission_control.agents.insights import DEFAULT_HOURS, MAX_HOURS, parse_sections, parse_window
 from mission_control.agents.schemas import (
     AttributionOut,
     ConnectIn,
@@ -22,6 +24,7 @@ from mission_control.agents.schemas import (
 from mission_control.bodies import documented_body, json_object
 from mission_control.deps import RuntimeDep
 from mission_control.errors import TooManyRequests
+from mission_control.query import documented_params, flag_param_doc, hand_param, list_param
 from mission_control.responses import json_response
 from mission_control.runtime import Runtime
 from mission_control.security.actor import Actor
@@ -30,6 +33,31 @@ from mission_control.security.rbac import OperatorActor, ViewerActor
 router = APIRouter(tags=["agents"])
 
 _TRUE = ("1", "true", "yes")
+
+
+def _report_params(sections: tuple[str, ...]) -> dict[str, Any]:
+    """The OpenAPI parameters `_report_args` reads by hand."""
+    return documented_params(
+        hand_param(
+            "hours",
+            "The last this many hours",
+            type="integer",
+            minimum=1,
+            maximum=MAX_HOURS,
+            default=DEFAULT_HOURS,
+        ),
+        list_param(
+            "section",
+            "Only these sections (comma-separated; all when absent)",
+            {"type": "string", "enum": list(sections)},
+        ),
+        flag_param_doc("privileged", "An admin reads another agent's report", on=_TRUE),
+        hand_param(
+            "X-Agent-Name",
+            "The agent asking; with an agent key it must name the key's agent",
+            where="header",
+        ),
+    )
 
 
 async def _beat(rt: Runtime, actor: Actor, agent_ref: str, body: HeartbeatIn | None) -> Response:
@@ -88,6 +116,7 @@ def _report_args(request: Request, actor: Actor, allowed: tuple[str, ...]) -> di
     "/api/agents/{agent_ref}/attribution",
     summary="What an agent did and spent (viewer)",
     responses={200: {"model": AttributionOut}},
+    openapi_extra=_report_params(attribution.SECTIONS),
 )
 async def get_attribution(
     agent_ref: str, request: Request, rt: RuntimeDep, actor: ViewerActor
@@ -104,6 +133,7 @@ async def get_attribution(
     "/api/agents/{agent_ref}/diagnostics",
     summary="Health of one agent (viewer)",
     responses={200: {"model": DiagnosticsOut}},
+    openapi_extra=_report_params(diagnostics.SECTIONS),
 )
 async def get_diagnostics(
     agent_ref: str, request: Request, rt: RuntimeDep, actor: ViewerActor

@@ -6,10 +6,19 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response, StreamingResponse
 
 from mission_control.deps import RuntimeDep
-from mission_control.events.sse import HEADERS, event_stream, parse_last_event_id
+from mission_control.events.sse import (
+    EVENT_ID_DIGITS,
+    HEADERS,
+    event_stream,
+    parse_last_event_id,
+)
+from mission_control.query import documented_params, hand_param
 from mission_control.security.rbac import ViewerActor
 
 router = APIRouter(tags=["events"])
+
+_REPLAY = "Replay the events after this id; anything not a whole number is ignored"
+_EVENT_ID = {"type": "integer", "minimum": 0, "maximum": 10**EVENT_ID_DIGITS - 1}
 
 
 @router.get(
@@ -24,6 +33,10 @@ router = APIRouter(tags=["events"])
         },
         401: {"description": "Not signed in"},
     },
+    openapi_extra=documented_params(
+        hand_param("Last-Event-ID", _REPLAY, where="header", **_EVENT_ID),
+        hand_param("lastEventId", f"{_REPLAY} (the header wins)", **_EVENT_ID),
+    ),
 )
 async def events(request: Request, rt: RuntimeDep, actor: ViewerActor) -> Response:
     """Server-Sent Events of the caller's workspace (viewer): first a `connected` message,

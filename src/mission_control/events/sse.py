@@ -55,11 +55,15 @@ def connected_frame() -> bytes:
 HEARTBEAT_FRAME = b": heartbeat\n\n"
 
 
+# Longer ids (and anything not a whole number) are ignored: the stream starts from now.
+EVENT_ID_DIGITS = 18
+
+
 def parse_last_event_id(raw: str | None) -> int | None:
     if raw is None:
         return None
     raw = raw.strip()
-    if not raw.isdigit() or len(raw) > 18:
+    if not raw.isdigit() or len(raw) > EVENT_ID_DIGITS:
         return None
     return int(raw)
 

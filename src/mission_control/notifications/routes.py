@@ -19,8 +19,8 @@ from mission_control.notifications.schemas import (
     NotificationAction,
     NotificationList,
 )
-from mission_control.pagination import CAPS, clamp_limit, clamp_offset
-from mission_control.query import flag_param
+from mission_control.pagination import CAPS, clamp_limit, clamp_offset, page_params
+from mission_control.query import documented_params, flag_param, flag_param_doc, hand_param
 from mission_control.responses import json_response
 from mission_control.security.actor import Actor
 from mission_control.security.rbac import AdminActor, OperatorActor, ViewerActor
@@ -41,6 +41,14 @@ def _own_only(actor: Actor, recipient: str) -> None:
     response_model=NotificationList,
     responses=BAD_INPUT,
     summary="A recipient's notifications (viewer)",
+    openapi_extra=documented_params(
+        hand_param(
+            "recipient", "Whose notifications (the first 200 characters count)", required=True
+        ),
+        flag_param_doc("unread_only", "Only unread notifications"),
+        hand_param("type", "Only notifications of this type"),
+        *page_params(CAPS["notifications"]),
+    ),
 )
 async def list_notifications(request: Request, rt: RuntimeDep, actor: ViewerActor) -> Response:
     """Notifications of `recipient` (required), newest first (viewer).

@@ -11,7 +11,7 @@ from starlette.responses import Response
 
 from mission_control.deps import RuntimeDep
 from mission_control.errors import BadRequest, Conflict, Forbidden
-from mission_control.pagination import CAPS, clamp_limit, clamp_offset
+from mission_control.pagination import CAPS, clamp_limit, clamp_offset, page_params
 from mission_control.projects import service
 from mission_control.projects.schemas import (
     AssignmentCreate,
@@ -25,12 +25,15 @@ from mission_control.projects.schemas import (
     Success,
     Unassigned,
 )
-from mission_control.query import flag_param
+from mission_control.query import documented_params, flag_param, flag_param_doc, hand_param
 from mission_control.responses import json_response
 from mission_control.runtime import Runtime
 from mission_control.security.rbac import AdminActor, OperatorActor, ViewerActor
 
 router = APIRouter(tags=["projects"])
+
+# What DELETE /api/projects/{pid} does with `?mode=`; the first is the default.
+DELETE_MODES = ("archive", "delete")
 
 
 def project_id(raw: str) -> int:
@@ -47,7 +50,12 @@ async def _write(rt: Runtime, fn: Any, *args: Any) -> Any:
         raise Conflict("Project slug or ticket prefix already exists") from None
 
 
-@router.get("/api/projects", response_model=ProjectList, summary="List projects (viewer)")
+@router.get(
+    "/api/projects",
+    response_model=ProjectList,
+    summary="List projects (viewer)",
+    openapi_extra=documented_params(flag_param_doc("includeArchived", "Also archived projects")),
+)
 async def list_projects(request: Request, rt: RuntimeDep, actor: ViewerActor) -> Response:
     """Projects of the workspace with `task_count` and `assigned_agents` (viewer); archived
     ones only with `includeArchived=1`."""
@@ -101,11 +109,19 @@ async def update_project(
     "/api/projects/{pid}",
     response_model=ProjectRemoved,
     summary="Archive or delete a project (admin)",
+    openapi_extra=documented_params(
+        hand_param(
+            "mode",
+            "Archive the project or delete it",
+            enum=list(DELETE_MODES),
+            default=DELETE_MODES[0],
+        )
+    ),
 )
 async def delete_project(pid: str, request: Request, rt: RuntimeDep, actor: AdminActor) -> Response:
     """`mode=archive` (default) or `mode=delete` (admin); its tasks move to `general`;
     `general` itself → 400."""
-    mode = request.query_params.get("mode", "archive")
+    mode = request.query_params.get("mode", DELETE_MODES[0])
     ident = project_id(pid)
     if mode == "archive":
         await rt.db.write(service.archive_project, actor, ident)
@@ -117,7 +133,10 @@ async def delete_project(pid: str, request: Request, rt: RuntimeDep, actor: Admi
 
 
 @router.get(
-    "/api/projects/{pid}/tasks", response_model=ProjectTasks, summary="A project's tasks (viewer)"
+    "/api/projects/{pid}/tasks",
+    response_model=ProjectTasks,
+    summary="A project's tasks (viewer)",
+    openapi_extra=documented_params(*page_params(CAPS["tasks"])),
 )
 async def project_tasks(pid: str, request: Request, rt: RuntimeDep, actor: ViewerActor) -> Response:
     """Tasks of one project, newest first (viewer) → `{project, tasks, total, page, limit}`."""
@@ -165,6 +184,9 @@ async def add_assignment(
     "/api/projects/{pid}/agents",
     response_model=Unassigned,
     summary="Unassign an agent (operator)",
+    openapi_extra=documented_params(
+        hand_param("agent_name", "The agent to unassign", required=True)
+    ),
 )
 async def remove_assignment(
     pid: str, request: Request, rt: RuntimeDep, actor: OperatorActor

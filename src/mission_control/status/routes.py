@@ -13,8 +13,10 @@ from starlette.responses import Response
 from mission_control import __version__
 from mission_control.api_errors import BAD_INPUT
 from mission_control.deps import RuntimeDep
+from mission_control.query import documented_params, hand_param
 from mission_control.responses import json_response
 from mission_control.runtime import Runtime
+from mission_control.status.overview import OVERVIEW_ACTIONS
 from mission_control.status.schemas import HealthOut, StatusHealth, StatusOverview
 
 router = APIRouter(tags=["status"])
@@ -89,6 +91,14 @@ async def status_health(rt: Runtime) -> Response:
     summary="Status: action=health (public); overview|dashboard (viewer)",
     response_model=StatusHealth | StatusOverview,
     responses=BAD_INPUT,
+    openapi_extra=documented_params(
+        hand_param(
+            "action",
+            "`health` (public) or the dashboard counts (viewer)",
+            enum=["health", *OVERVIEW_ACTIONS],
+            default=OVERVIEW_ACTIONS[0],
+        )
+    ),
 )
 async def status(request: Request, rt: RuntimeDep) -> Response:
     """`action=health` (public) → `{status, version, uptime, checks}`, 503 when degraded.
@@ -96,7 +106,7 @@ async def status(request: Request, rt: RuntimeDep) -> Response:
     caller's workspace: tasks and agents by status, tasks done today and overdue, audit
     events and failed logins over the last day and week, unread notifications, today's
     spend. Any other action → 400."""
-    action = request.query_params.get("action", "overview")
+    action = request.query_params.get("action", OVERVIEW_ACTIONS[0])
     if action == "health":
         return await status_health(rt)
     from mission_control.status.overview import status_overview

@@ -26,7 +26,8 @@ from mission_control.tasks import mentions
 from mission_control.tasks.reads import get_task
 from mission_control.tasks.service import notify_status, status_event
 
-CAPACITY_MESSAGE = "Invalid max_capacity. Expected integer 1..20."
+MAX_CAPACITY = 20
+CAPACITY_MESSAGE = f"Invalid max_capacity. Expected integer 1..{MAX_CAPACITY}."
 # Literal SQL, as the index ix_tasks_queue spells it, so the claim reads that index in
 # order and stops at the first match instead of sorting every open task.
 PRIORITY_RANK: sa.ColumnElement[int] = sa.literal_column(PRIORITY_RANK_SQL, sa.Integer)
@@ -46,7 +47,7 @@ def parse_capacity(raw: str | None) -> int:
         value = int(raw.strip())
     except ValueError:
         raise BadRequest(CAPACITY_MESSAGE) from None
-    if not 1 <= value <= 20:
+    if not 1 <= value <= MAX_CAPACITY:
         raise BadRequest(CAPACITY_MESSAGE)
     return value
 

@@ -9,7 +9,8 @@ from mission_control.api_errors import BAD_INPUT
 from mission_control.bodies import ROW_ID_MAX
 from mission_control.deps import RuntimeDep
 from mission_control.errors import BadRequest
-from mission_control.pagination import CAPS, clamp_limit, clamp_offset, page_number
+from mission_control.pagination import CAPS, clamp_limit, clamp_offset, page_number, page_params
+from mission_control.query import documented_params, hand_param, list_param
 from mission_control.responses import json_response
 from mission_control.security.rbac import OperatorActor, ViewerActor
 from mission_control.tasks import comments, metrics, queue, reads, reviews, service
@@ -49,9 +50,13 @@ def _name_param(raw: str | None, name: str) -> str | None:
     value = (raw or "").strip()
     if not value:
         return None
-    if len(value) > 100 or any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
+    if len(value) > NAME_MAX or any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
         raise BadRequest(f"Invalid {name}")
     return value
+
+
+# Agent and user names in the query string, at most this long (longer is a 400).
+NAME_MAX = 100
 
 
 def _choice(raw: str | None, allowed: tuple[str, ...], name: str) -> str | None:
@@ -66,6 +71,19 @@ def _choice(raw: str | None, allowed: tuple[str, ...], name: str) -> str | None:
     "/api/tasks",
     summary="List tasks (viewer)",
     responses={200: {"model": TaskList}, **BAD_INPUT},
+    openapi_extra=documented_params(
+        hand_param("status", "Only tasks in this status", enum=list(STATUSES)),
+        hand_param("assigned_to", "Only tasks assigned to this agent", maxLength=NAME_MAX),
+        hand_param("priority", "Only tasks of this priority", enum=list(PRIORITIES)),
+        hand_param(
+            "project_id",
+            "Only tasks of this project",
+            type="integer",
+            minimum=1,
+            maximum=ROW_ID_MAX,
+        ),
+        *page_params(CAPS["tasks"]),
+    ),
 )
 async def list_tasks(request: Request, rt: RuntimeDep, actor: ViewerActor) -> Response:
     """Tasks of the workspace, newest first (viewer). Filters: `status`, `assigned_to`,
@@ -119,6 +137,23 @@ async def bulk_update(body: BulkStatusUpdate, rt: RuntimeDep, actor: OperatorAct
     "/api/tasks/queue",
     summary="Next task for an agent (operator)",
     responses={200: {"model": QueueAnswer}, **BAD_INPUT},
+    openapi_extra=documented_params(
+        hand_param("agent", "The agent asking (or `X-Agent-Name`)", maxLength=NAME_MAX),
+        hand_param(
+            "X-Agent-Name",
+            "The agent asking, when `agent` is not given",
+            where="header",
+            maxLength=NAME_MAX,
+        ),
+        hand_param(
+            "max_capacity",
+            "How many tasks the agent works on at once",
+            type="integer",
+            minimum=1,
+            maximum=queue.MAX_CAPACITY,
+            default=1,
+        ),
+    ),
 )
 async def task_queue(request: Request, rt: RuntimeDep, actor: OperatorActor) -> Response:
     """The agent's pull loop (operator): `?agent=` or `X-Agent-Name`, `max_capacity` 1..20
@@ -128,7 +163,7 @@ async def task_queue(request: Request, rt: RuntimeDep, actor: OperatorActor) -> 
     agent = raw.strip()
     if not agent:
         raise BadRequest("Agent name is required (?agent= or X-Agent-Name header)")
-    if len(agent) > 100:
+    if len(agent) > NAME_MAX:
         raise BadRequest("Agent name is too long")
     if any(ord(ch) < 32 or ord(ch) == 127 for ch in agent):
         raise BadRequest("Agent name must not contain control characters")
@@ -143,6 +178,14 @@ async def task_queue(request: Request, rt: RuntimeDep, actor: OperatorActor) -> 
     summary="Task outcome statistics (viewer)",
     response_model=OutcomesOut,
     responses=BAD_INPUT,
+    openapi_extra=documented_params(
+        hand_param(
+            "timeframe",
+            "Only tasks completed within the last day, week or month",
+            enum=list(metrics.TIMEFRAMES),
+            default="all",
+        )
+    ),
 )
 async def task_outcomes(request: Request, rt: RuntimeDep, actor: ViewerActor) -> Response:
     """Done tasks counted by outcome, agent and priority, with success rates (percent),
@@ -157,6 +200,22 @@ async def task_outcomes(request: Request, rt: RuntimeDep, actor: ViewerActor) ->
     summary="Before/after regression report (viewer)",
     response_model=RegressionOut,
     responses=BAD_INPUT,
+    openapi_extra=documented_params(
+        hand_param(
+            "beta_start",
+            "The change to compare around: unix seconds or milliseconds, or ISO 8601",
+            required=True,
+        ),
+        hand_param(
+            "lookback_seconds",
+            f"Length of each side of the comparison; clamped to "
+            f"{metrics.MIN_LOOKBACK}..{metrics.MAX_LOOKBACK}",
+            type="integer",
+            minimum=metrics.MIN_LOOKBACK,
+            maximum=metrics.MAX_LOOKBACK,
+            default=metrics.DEFAULT_LOOKBACK,
+        ),
+    ),
 )
 async def task_regression(request: Request, rt: RuntimeDep, actor: ViewerActor) -> Response:
     """Latency p50/p95/avg and intervention rate of done tasks before and after
@@ -229,6 +288,18 @@ async def add_comment(
         },
         **BAD_INPUT,
     },
+    openapi_extra=documented_params(
+        hand_param(
+            "taskId", "The reviews of this task", type="integer", minimum=1, maximum=ROW_ID_MAX
+        ),
+        list_param(
+            "taskIds",
+            "The latest review of each of these tasks (comma-separated; wins over `taskId`)",
+            {"type": "integer", "minimum": 1, "maximum": ROW_ID_MAX},
+            minItems=1,
+            maxItems=reviews.MAX_IDS,
+        ),
+    ),
 )
 async def get_reviews(request: Request, rt: RuntimeDep, actor: ViewerActor) -> Response:
     """`?taskId=N` → `{reviews}` newest first, or `?taskIds=1,2` → `{latest:{id: {status,

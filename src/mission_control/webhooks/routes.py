@@ -12,7 +12,8 @@ from mission_control.api_errors import BAD_INPUT
 from mission_control.bodies import documented_body, json_object
 from mission_control.deps import RuntimeDep
 from mission_control.errors import BadRequest
-from mission_control.pagination import clamp_limit, clamp_offset
+from mission_control.pagination import clamp_limit, clamp_offset, page_params
+from mission_control.query import documented_params, hand_param
 from mission_control.responses import json_response
 from mission_control.runtime import Runtime
 from mission_control.security.actor import Actor
@@ -124,6 +125,10 @@ async def delete_webhook(request: Request, rt: RuntimeDep, actor: AdminActor) ->
     response_model=DeliveryPage,
     responses=BAD_INPUT,
     summary="Webhook delivery log (admin)",
+    openapi_extra=documented_params(
+        hand_param("webhook_id", "Only deliveries of this webhook", type="integer"),
+        *page_params(DELIVERIES_CAP),
+    ),
 )
 async def list_deliveries(request: Request, rt: RuntimeDep, actor: AdminActor) -> Response:
     """Newest first; `webhook_id`, `limit` (1..200, default 50) and `offset` filter it."""
