@@ -15,6 +15,7 @@ from mission_control.agents.service import (
     NAME_RE,
     announce,
     announce_status,
+    close_connections,
     find_agent,
     get_agent,
     insert_agent,
@@ -107,11 +108,7 @@ def connect(
             description=f"Agent {name} created by a direct connection from {tool_name}",
             data={"role": agent["role"], "tool_name": tool_name},
         )
-    conn.execute(
-        sa.update(connections)
-        .where(connections.c.agent_id == agent["id"], connections.c.status == "connected")
-        .values(status="disconnected", disconnected_at=now)
-    )
+    close_connections(conn, agent["id"], now)
     connection_id = secrets.token_hex(16)
     conn.execute(
         sa.insert(connections).values(

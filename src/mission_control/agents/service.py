@@ -461,6 +461,15 @@ def write_text(
     }
 
 
+def close_connections(conn: Connection, agent_id: int, now: int) -> None:
+    """Close every open direct connection of an agent."""
+    conn.execute(
+        sa.update(connections)
+        .where(connections.c.agent_id == agent_id, connections.c.status == "connected")
+        .values(status="disconnected", disconnected_at=now)
+    )
+
+
 def sweep_offline(conn: Connection, now: int, timeout_minutes: int) -> list[dict[str, Any]]:
     """Mark agents `offline` whose last sign of life is older than the timeout (all workspaces),
     and close their open direct connections.
@@ -482,11 +491,7 @@ def sweep_offline(conn: Connection, now: int, timeout_minutes: int) -> list[dict
         if not changed:
             continue
         # A direct connection of an agent gone silent is over too (and so falls to retention).
-        conn.execute(
-            sa.update(connections)
-            .where(connections.c.agent_id == row["id"], connections.c.status == "connected")
-            .values(status="disconnected", disconnected_at=now)
-        )
+        close_connections(conn, row["id"], now)
         agent = public_agent({**row, "status": "offline", "updated_at": now}, full=False)
         announce_status(conn, "system", agent, row["status"])
         swept.append(agent)
