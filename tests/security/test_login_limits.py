@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import time
 
 import httpx
 
+from mission_control.security.device_cookie import DEVICE_COOKIE, DEVICE_TTL_S, seal
 from mission_control.security.login_throttle import MAX_LOCK_S
+from mission_control.security.secretbox import secret_box
 from tests.conftest import PASSWORD, AppHarness
 
 WRONG = "definitely-not-the-password"
@@ -87,6 +90,98 @@ async def test_username_limit_spans_ips_but_not_the_owners_known_ip(
     assert locked.status_code == 429
     # The owner's usual address is not locked out by the flood against the name.
     assert (await _login(home, "dave", PASSWORD)).status_code == 200
+
+
+async def _lock_the_name(harness: AppHarness, username: str) -> None:
+    """Ten wrong guesses from ten addresses: the name is locked for anyone unknown."""
+    for n in range(10):
+        attacker = harness.new_client(f"198.51.100.{n + 20}")
+        assert (await _login(attacker, username, WRONG)).status_code == 401
+    stranger = harness.new_client("198.51.100.98")
+    assert (await _login(stranger, username, PASSWORD)).status_code == 429
+
+
+def _device_note(client: httpx.AsyncClient) -> str:
+    note = client.cookies.get(DEVICE_COOKIE)
+    assert note, "a password login sets the device cookie"
+    return note
+
+
+async def test_the_owners_browser_gets_in_from_a_new_address_while_the_name_is_locked(
+    harness: AppHarness,
+) -> None:
+    Clock(harness)
+    await harness.create_user("gina")
+    laptop = harness.new_client("192.0.2.30")
+    assert (await _login(laptop, "gina", PASSWORD)).status_code == 200
+    note = _device_note(laptop)
+    await _lock_the_name(harness, "gina")
+    travelling = harness.new_client("203.0.113.140")
+    travelling.cookies.set(DEVICE_COOKIE, note)
+    assert (await _login(travelling, "gina", PASSWORD)).status_code == 200
+
+
+async def test_a_device_cookie_speaks_only_for_its_own_user(harness: AppHarness) -> None:
+    Clock(harness)
+    await harness.create_user("hank")
+    await harness.create_user("ines")
+    laptop = harness.new_client("192.0.2.31")
+    assert (await _login(laptop, "hank", PASSWORD)).status_code == 200
+    await _lock_the_name(harness, "ines")
+    borrowed = harness.new_client("203.0.113.141")
+    borrowed.cookies.set(DEVICE_COOKIE, _device_note(laptop))
+    assert (await _login(borrowed, "ines", PASSWORD)).status_code == 429
+
+
+async def test_a_forged_device_cookie_is_ignored(harness: AppHarness) -> None:
+    Clock(harness)
+    await harness.create_user("jack")
+    await _lock_the_name(harness, "jack")
+    for forged in ("x", "gAAAAAB" + "A" * 120):
+        client = harness.new_client("203.0.113.142")
+        client.cookies.set(DEVICE_COOKIE, forged)
+        assert (await _login(client, "jack", PASSWORD)).status_code == 429
+
+
+async def test_an_expired_device_cookie_is_ignored(harness: AppHarness) -> None:
+    Clock(harness)
+    await harness.create_user("kate")
+    await _lock_the_name(harness, "kate")
+    box = secret_box(harness.rt.settings)
+    issued = int(time.time())
+    for age, expected in ((DEVICE_TTL_S + 60, 429), (DEVICE_TTL_S - 3600, 200)):
+        client = harness.new_client("203.0.113.143")
+        client.cookies.set(DEVICE_COOKIE, seal(box, "kate", at=issued - age))
+        assert (await _login(client, "kate", PASSWORD)).status_code == expected
+
+
+async def test_a_stolen_device_cookie_buys_no_extra_guesses(harness: AppHarness) -> None:
+    Clock(harness)
+    await harness.create_user("liam")
+    laptop = harness.new_client("192.0.2.33")
+    assert (await _login(laptop, "liam", PASSWORD)).status_code == 200
+    note = _device_note(laptop)
+    for n in range(10):
+        thief = harness.new_client(f"198.51.100.{n + 40}")
+        thief.cookies.set(DEVICE_COOKIE, note)
+        assert (await _login(thief, "liam", WRONG)).status_code == 401
+    thief = harness.new_client("198.51.100.60")
+    thief.cookies.set(DEVICE_COOKIE, note)
+    assert (await _login(thief, "liam", PASSWORD)).status_code == 429
+    # The note's throttle is its own: the name itself was never locked by those guesses.
+    assert (await _login(harness.new_client("198.51.100.61"), "liam", PASSWORD)).status_code == 200
+
+
+async def test_the_device_cookie_is_http_only_strict_and_holds_no_username(
+    harness: AppHarness,
+) -> None:
+    await harness.create_user("mona")
+    client = harness.new_client("192.0.2.34")
+    response = await _login(client, "mona", PASSWORD)
+    header = next(h for h in response.headers.get_list("set-cookie") if "mc-device" in h)
+    assert "HttpOnly" in header and "SameSite=Strict" in header
+    assert f"Max-Age={DEVICE_TTL_S}" in header
+    assert "mona" not in header
 
 
 async def test_a_concurrent_burst_gets_no_more_than_the_limit(harness: AppHarness) -> None:

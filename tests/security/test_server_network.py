@@ -132,10 +132,13 @@ async def test_raw_session_cookie_flags_by_default(server_factory: ServerFactory
         login = await client.post("/api/auth/login", json=login_body("chief"))
         assert login.status_code == 200
         raw = login.headers.get_list("set-cookie")
-        assert len(raw) == 1
+        assert len(raw) == 2
         assert re.fullmatch(
             r"mc-session=[0-9a-f]{64}; HttpOnly; SameSite=Strict; Path=/; Max-Age=604800", raw[0]
         ), raw[0]
+        assert re.fullmatch(
+            r"mc-device=[\w=-]+; HttpOnly; SameSite=Strict; Path=/; Max-Age=7776000", raw[1]
+        ), raw[1]
         logout = await client.post("/api/auth/logout")
         cleared = logout.headers.get_list("set-cookie")
         assert any(c.startswith("mc-session=;") and "Max-Age=0" in c for c in cleared)
@@ -153,7 +156,16 @@ async def test_raw_session_cookie_when_secure_and_lax(server_factory: ServerFact
         login = await client.post("/api/auth/login", json=login_body("chief"))
         assert login.status_code == 200
         raw = login.headers.get_list("set-cookie")
-        assert len(raw) == 1
+        assert len(raw) == 2
+        device = raw[1].split("; ")
+        assert device[0].startswith("__Host-mc-device=")
+        assert set(device[1:]) == {
+            "HttpOnly",
+            "SameSite=Strict",
+            "Path=/",
+            "Max-Age=7776000",
+            "Secure",
+        }
         parts = raw[0].split("; ")
         name, _, token = parts[0].partition("=")
         assert name == "__Host-mc-session" and re.fullmatch(r"[0-9a-f]{64}", token)

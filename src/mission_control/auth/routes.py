@@ -11,7 +11,12 @@ from sqlalchemy.engine import Connection
 from starlette.responses import Response
 
 from mission_control.auth import service
-from mission_control.auth.cookies import clear_session_cookie, set_session_cookie
+from mission_control.auth.cookies import (
+    clear_session_cookie,
+    login_device,
+    set_device_cookie,
+    set_session_cookie,
+)
 from mission_control.auth.schemas import (
     LoginIn,
     MeOut,
@@ -91,9 +96,11 @@ async def login(request: Request, rt: RuntimeDep) -> Response:
     if not username or not password:
         raise BadRequest("Username and password are required")
     otp = str_field(data, "otp")
-    result = await service.login(rt, _origin(request), username, password, otp)
+    device = login_device(request, rt.settings)
+    result = await service.login(rt, _origin(request), username, password, otp, device)
     response = json_response({"user": result.user})
     set_session_cookie(response, rt.settings, result.token)
+    set_device_cookie(response, rt.settings, result.user["username"])
     return response
 
 

@@ -40,6 +40,13 @@ class LoginResult:
     token: str
 
 
+async def _count_failure(throttle: LoginThrottle, held: list[tuple[str, str]]) -> None:
+    """The attempt failed: it counts in every bucket it reserved a slot in."""
+    for bucket, key in held:
+        await throttle.failed(bucket, key)
+    held.clear()
+
+
 def _policy(password: str) -> None:
     try:
         check_policy(password)
@@ -133,13 +140,20 @@ def _record_success(
 
 
 async def login(
-    rt: Runtime, origin: Actor, username_raw: str, password: str, otp: str | None = None
+    rt: Runtime,
+    origin: Actor,
+    username_raw: str,
+    password: str,
+    otp: str | None = None,
+    device: tuple[str, str] | None = None,
 ) -> LoginResult:
     """Check a password login (and its two-factor code) under the login limits of
     security.md 5b. A wrong two-factor code counts as a failed attempt.
 
-    An IP that signed in as this user recently skips the username's throttle, so a flood
-    of guesses against a name cannot lock its owner out of their usual places.
+    An IP that signed in as this user recently, or a browser holding this user's device
+    cookie (`device`: its username and throttle key), skips the username's throttle, so a
+    flood of guesses against a name cannot lock its owner out of their usual places. A
+    device cookie has a throttle of its own, so a stolen one buys no extra guesses.
     """
     try:
         check_length(password)
@@ -151,17 +165,23 @@ async def login(
     wait = await throttle.admit("login_ip", ip)
     if wait:
         raise await refusal(rt.security, ip, "login_ip", wait)
-    held = ["login_ip"]
+    held: list[tuple[str, str]] = [("login_ip", ip)]
     try:
         now = int(time.time())
         user, total, known_ip = await rt.db.read(_lookup_for_login, username, ip, now)
         if total == 0:
             raise Unauthorized("No users exist yet; complete setup first", code="NO_USERS")
-        if not known_ip:
-            wait = await throttle.admit("login_user", username)
+        if device is not None and device[0] == username:
+            bucket_key = ("login_device", device[1])
+        elif not known_ip:
+            bucket_key = ("login_user", username)
+        else:
+            bucket_key = None
+        if bucket_key is not None:
+            wait = await throttle.admit(*bucket_key)
             if wait:
-                raise await refusal(rt.security, ip, "login_user", wait)
-            held.append("login_user")
+                raise await refusal(rt.security, ip, bucket_key[0], wait)
+            held.append(bucket_key)
         usable = (
             user is not None
             and user["disabled_at"] is None
@@ -175,10 +195,7 @@ async def login(
             await rt.passwords.dummy_verify(password)
             result = None
         if result is None or not result.ok:
-            await throttle.failed("login_ip", ip)
-            if "login_user" in held:
-                await throttle.failed("login_user", username)
-            held.clear()
+            await _count_failure(throttle, held)
             reason = "bad password" if usable else "unknown or unusable account"
             await rt.db.write(
                 _record_failure, origin, username, reason, user["id"] if user else None
@@ -187,16 +204,15 @@ async def login(
         assert user is not None
         second_factor = user["is_approved"] and user["totp_enabled"]
         if second_factor and not await check_second_factor(rt, origin, user, otp):
-            await throttle.failed("login_ip", ip)
-            if "login_user" in held:
-                await throttle.failed("login_user", username)
-            held.clear()
+            await _count_failure(throttle, held)
             raise Unauthorized("Invalid two-factor code", code="OTP_INVALID")
     finally:
-        for bucket in held:
-            await throttle.release(bucket, ip if bucket == "login_ip" else username)
+        for bucket, key in held:
+            await throttle.release(bucket, key)
     assert user is not None
     await throttle.forgive("login_user", username)
+    if device is not None:
+        await throttle.forgive("login_device", device[1])
     if not user["is_approved"]:
         raise Forbidden("Access request pending admin approval", code="PENDING_APPROVAL")
     new_hash = await rt.passwords.hash(password) if result.needs_upgrade else None

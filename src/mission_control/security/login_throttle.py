@@ -18,7 +18,7 @@ from mission_control.security.ratelimit import LIMITS, Limit, RateLimiter
 from mission_control.security.security_events import SecuritySink
 
 # The longest a login lock can last, however long the failures go on.
-MAX_LOCK_S = {"login_ip": 15 * 60, "login_user": 60 * 60}
+MAX_LOCK_S = {"login_ip": 15 * 60, "login_user": 60 * 60, "login_device": 60 * 60}
 # Locks within this long of the first one count as repeat offences.
 STRIKE_MEMORY = Limit(count=10**9, window_s=24 * 3600)
 

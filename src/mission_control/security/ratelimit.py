@@ -20,6 +20,7 @@ class Limit:
 LIMITS: dict[str, Limit] = {
     "login_ip": Limit(5, 60),
     "login_user": Limit(10, 15 * 60),
+    "login_device": Limit(10, 15 * 60),
     "password_change": Limit(5, 60),
     "identity": Limit(20, 60),
     "mutation": Limit(60, 60),
@@ -29,7 +30,9 @@ LIMITS: dict[str, Limit] = {
     "heartbeat": Limit(30, 60),
 }
 # Buckets that MC_DISABLE_RATE_LIMIT never turns off.
-CRITICAL_BUCKETS = frozenset({"login_ip", "login_user", "password_change", "identity"})
+CRITICAL_BUCKETS = frozenset(
+    {"login_ip", "login_user", "login_device", "password_change", "identity"}
+)
 
 
 class LimiterStore(Protocol):

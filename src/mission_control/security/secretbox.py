@@ -27,12 +27,16 @@ class SecretBox:
     def __init__(self, key: bytes) -> None:
         self._fernet = Fernet(key)
 
-    def encrypt(self, plaintext: str) -> str:
-        return self._fernet.encrypt(plaintext.encode("utf-8")).decode("ascii")
+    def encrypt(self, plaintext: str, at: int | None = None) -> str:
+        """The sealed text; `at` stamps it with that issue time instead of now."""
+        data = plaintext.encode("utf-8")
+        token = self._fernet.encrypt(data) if at is None else self._fernet.encrypt_at_time(data, at)
+        return token.decode("ascii")
 
-    def decrypt(self, token: str) -> str:
+    def decrypt(self, token: str, max_age_s: int | None = None) -> str:
+        """The plaintext; with `max_age_s`, refused when sealed longer ago than that."""
         try:
-            return self._fernet.decrypt(token.encode("ascii")).decode("utf-8")
+            return self._fernet.decrypt(token.encode("ascii"), ttl=max_age_s).decode("utf-8")
         except (InvalidToken, UnicodeError, ValueError):
             raise SecretBoxError("stored secret cannot be decrypted with the current key") from None
 
