@@ -79,6 +79,16 @@ async def test_trusted_proxy_gives_the_right_most_untrusted_hop(
         assert await _session_ip(client, both) == "192.0.2.50"
         only_proxies = {"x-forwarded-for": "10.0.0.9, 10.0.0.8"}
         assert await _session_ip(client, only_proxies) == "10.0.0.9"
+        # RFC 7239 Forwarded, read the same way when X-Forwarded-For is absent.
+        rfc = {"forwarded": 'for=203.0.113.9, For="[2001:db8::7]:4711";proto=https, for=10.0.0.5'}
+        assert await _session_ip(client, rfc) == "2001:db8::7"
+        assert await _session_ip(client, {"forwarded": "for=192.0.2.60;proto=https"}) == (
+            "192.0.2.60"
+        )
+        xff_first = {"x-forwarded-for": "192.0.2.61", "forwarded": "for=192.0.2.62"}
+        assert await _session_ip(client, xff_first) == "192.0.2.61"
+        hidden = {"forwarded": "for=_hidden, for=unknown", "x-real-ip": "192.0.2.63"}
+        assert await _session_ip(client, hidden) == "127.0.0.1"
         assert await _session_ip(client, {}) == "127.0.0.1"
 
         # The login limit follows the forwarded client, not the proxy.

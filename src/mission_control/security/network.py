@@ -40,20 +40,40 @@ def is_trusted(peer: str, trusted: list[IPNetwork]) -> bool:
     return address is not None and any(address in net for net in trusted)
 
 
+def forwarded_for(value: str) -> list[str]:
+    """The `for=` nodes of an RFC 7239 `Forwarded` header, first hop first."""
+    hops: list[str] = []
+    for element in value.split(","):
+        for pair in element.split(";"):
+            name, _, node = pair.strip().partition("=")
+            if name.strip().lower() == "for":
+                hops.append(node.strip().strip('"'))
+    return hops
+
+
+def _hops(headers: dict[str, str]) -> list[str]:
+    """The forwarding chain: `X-Forwarded-For`, else the `for=` nodes of `Forwarded`."""
+    chain = headers.get("x-forwarded-for")
+    if chain:
+        return [hop.strip() for hop in chain.split(",") if hop.strip()]
+    forwarded = headers.get("forwarded")
+    return [hop for hop in forwarded_for(forwarded) if hop] if forwarded else []
+
+
 def client_ip(peer: str, headers: dict[str, str], trusted: list[IPNetwork]) -> str:
-    """The TCP peer, unless it is a trusted proxy: then the right-most untrusted hop."""
+    """The TCP peer, unless it is a trusted proxy: then the right-most untrusted hop of
+    `X-Forwarded-For` (or of `Forwarded` when that is absent), else `X-Real-IP`."""
     if not trusted or not is_trusted(peer, trusted):
         return peer
-    forwarded = headers.get("x-forwarded-for")
-    if forwarded:
-        hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
+    hops = _hops(headers)
+    if hops:
         for hop in reversed(hops):
             address = _ip(hop)
             if address is None:
                 return peer  # garbage in the chain: fall back to what we know
             if not any(address in net for net in trusted):
                 return str(address)
-        return str(_ip(hops[0])) if hops else peer
+        return str(_ip(hops[0]))
     real_ip = headers.get("x-real-ip")
     if real_ip:
         address = _ip(real_ip)
