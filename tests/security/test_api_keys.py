@@ -37,17 +37,6 @@ async def test_an_invalid_key_beside_a_valid_cookie_is_401(harness: AppHarness) 
     assert denied.json() == {"error": "Authentication required"} or "error" in denied.json()
 
 
-async def test_a_proxy_basic_login_beside_a_cookie_is_not_a_credential(
-    harness: AppHarness,
-) -> None:
-    """nginx auth_basic forwards `Authorization: Basic`; the session still decides."""
-    client = await harness.login_client("sara", "viewer")
-    client.headers["authorization"] = "Basic cHJveHk6c2VjcmV0"
-    assert (await client.get("/api/auth/me")).json()["user"]["username"] == "sara"
-    client.headers["authorization"] = "Digest username=proxy"
-    assert (await client.get("/api/auth/me")).status_code == 401
-
-
 async def test_rotation_shows_the_key_once_and_retires_the_env_key(harness: AppHarness) -> None:
     env_client = harness.key_client()
     rotated = await env_client.post("/api/tokens/rotate")

@@ -27,9 +27,6 @@ if TYPE_CHECKING:
     from mission_control.runtime import Runtime
 
 _AUTH_SCHEMES = ("bearer", "apikey", "token")
-# HTTP Basic is what a reverse proxy's own login uses (nginx auth_basic forwards it): it
-# never carries a Mission Control key, so it is neither a credential nor an invalid one.
-_PROXY_SCHEME = "basic"
 KEY_USE_AUDIT_INTERVAL_S = 3600
 
 
@@ -62,8 +59,6 @@ def presented_key(headers: Mapping[str, str]) -> str | None:
         scheme, _, value = authorization.strip().partition(" ")
         if scheme.lower() in _AUTH_SCHEMES:
             return value.strip()
-        if scheme.lower() == _PROXY_SCHEME:
-            return None  # a reverse proxy's own password prompt, not a credential of ours
         return ""  # present but not a scheme we accept: an invalid credential
     return None
 
