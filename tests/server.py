@@ -35,7 +35,7 @@ class ServerProcess:
         data_dir: Path,
         env: dict[str, str] | None = None,
         workers: int = 1,
-        startup_timeout: float = 30.0,
+        startup_timeout: float = 90.0,
     ) -> None:
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
