@@ -10,6 +10,7 @@ import signal
 import time
 from collections import Counter
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -50,6 +51,34 @@ async def test_delivery_process_runs_at_the_configured_niceness(harness_factory:
         pid = sender.process.pid
         ours = os.getpriority(os.PRIO_PROCESS, 0)  # niceness adds to the parent's
         await wait_for(lambda: os.getpriority(os.PRIO_PROCESS, pid) == min(ours + 7, 19), 15)
+
+
+async def test_delivery_process_gets_none_of_the_servers_secrets(
+    harness_factory: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    secret_file = tmp_path / "secret-key"
+    secret_file.write_text("file-secret-key-0123456789")
+    secrets = {
+        "API_KEY": "env-global-key-0123456789",
+        "MC_SECRET_KEY_FILE": str(secret_file),
+        "MC_SECRET_KEY": "env-secret-key-0123456789",
+        "OP_SERVICE_ACCOUNT_TOKEN": "ops_env-token-0123456789",
+        "OP_SESSION_myaccount": "op-session-0123456789",
+        "OPENAI_API_KEY": "sk-env-0123456789",
+        "OPENCLAW_GATEWAY_TOKEN": "gateway-env-token-0123456789",
+    }
+    for name, value in secrets.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("MC_DELIVERY_MARKER", "kept")
+    async with harness_factory(**PROCESS) as h:
+        sender = h.rt.webhook_sender
+        assert sender is not None and sender.process is not None
+        raw = Path(f"/proc/{sender.process.pid}/environ").read_bytes()
+    names = {entry.split(b"=", 1)[0].decode() for entry in raw.split(b"\0") if entry}
+    assert "MC_DELIVERY_MARKER" in names and "PYTHONPATH" in names
+    assert not names & set(secrets), names & set(secrets)
+    for value in secrets.values():
+        assert value.encode() not in raw
 
 
 async def _hook(h: AppHarness, url: str) -> dict[str, Any]:

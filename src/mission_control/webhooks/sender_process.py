@@ -22,7 +22,8 @@ from typing import Any
 import orjson
 
 from mission_control.db.engine import Database
-from mission_control.settings import Settings
+from mission_control.integrations.secrets.service import CATALOG
+from mission_control.settings import FILE_BACKED, Settings
 from mission_control.webhooks.dispatcher import ensure_cursor
 from mission_control.webhooks.sender_main import WAKE
 
@@ -56,8 +57,26 @@ def child_config(settings: Settings) -> bytes:
     return orjson.dumps(config) + b"\n"
 
 
+# Secrets of ours the delivery process never uses: it signs with each webhook's own secret
+# from the database and calls no integration, so they stay in the server process.
+WITHHELD_ENV = frozenset(
+    {
+        *FILE_BACKED,
+        *(f"{name}_FILE" for name in FILE_BACKED),
+        "AUTH_PASS_B64",
+        *(known.env_var for known in CATALOG),
+    }
+)
+WITHHELD_PREFIXES = ("OP_",)  # 1Password sessions and service account
+
+
 def child_env() -> dict[str, str]:
-    env = dict(os.environ)
+    """Our environment less the secrets the delivery process has no use for."""
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if name not in WITHHELD_ENV and not name.startswith(WITHHELD_PREFIXES)
+    }
     paths = [SOURCE_ROOT, *filter(None, env.get("PYTHONPATH", "").split(os.pathsep))]
     env["PYTHONPATH"] = os.pathsep.join(dict.fromkeys(paths))
     return env
