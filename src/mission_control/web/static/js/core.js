@@ -192,6 +192,9 @@
       anchor.insertAdjacentElement("afterend", box);
     }
     box.textContent = message;
+    // Some refusals say what to do about them (a gateway's token mismatch, pairing, ...).
+    var guidance = err && err.data && err.data.guidance;
+    if (message && guidance) box.appendChild(MC.h("span", { class: "field-guidance", text: guidance }));
     box.hidden = !message;
     return box;
   };
