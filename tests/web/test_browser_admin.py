@@ -1,15 +1,21 @@
-"""Admin and operator pages in a real headless Chromium: editing pipelines."""
+"""Admin and operator pages in a real headless Chromium: editing pipelines, and the 1Password
+integrations on the settings page (a server of its own using the fake `op` of
+tests/integrations)."""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Iterator
 
 import pytest
 from playwright.sync_api import Dialog, expect
 
-from tests.web.conftest import Site, Visitor
+from tests.integrations.conftest import GITHUB, OP_TOKEN, FakeOp
+from tests.web.conftest import ADMIN_PASS, ADMIN_USER, Site, Visitor, start_server
 
 pytestmark = pytest.mark.browser
+
+ENV_GITHUB = "ghp_from_the_environment_0000009Zq1"
 
 
 def accept(dialog: Dialog) -> None:
@@ -81,3 +87,78 @@ def test_operator_edits_and_deletes_a_pipeline(site: Site, visitor: Visitor) -> 
     ids = [p["id"] for p in site.api("GET", "/api/pipelines")["pipelines"]]
     assert pipeline["id"] not in ids
     assert visitor.console.errors(allow=("status of 400",)) == []
+
+
+# ---------------------------------------------------------------- 1Password integrations
+
+
+@pytest.fixture(scope="module")
+def op_site(
+    db_kind: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[Site, FakeOp]]:
+    """A server whose `op` (MC_OP_BIN) is the fake CLI, with a service account token and a
+    GITHUB_TOKEN in its environment to fall back to."""
+    folder = tmp_path_factory.mktemp("web-op")
+    fake = FakeOp(folder / "bin")
+    server, database = start_server(
+        db_kind,
+        folder,
+        AUTH_USER=ADMIN_USER,
+        AUTH_PASS=ADMIN_PASS,
+        MC_OP_BIN=str(fake.path),
+        OP_SERVICE_ACCOUNT_TOKEN=OP_TOKEN,
+        GITHUB_TOKEN=ENV_GITHUB,
+    )
+    try:
+        running = Site(server, database)
+        yield running, fake
+        running.admin.close()
+    finally:
+        server.stop()
+        database.drop()
+
+
+def test_settings_pull_a_named_item_show_the_1password_status_and_clear(
+    op_site: tuple[Site, FakeOp], visitor_factory: Callable[..., Visitor]
+) -> None:
+    site, fake = op_site
+    visitor = visitor_factory(base_url=site.url)
+    visitor.login(site.user("admin"))
+    page = visitor.page()
+    page.goto("/settings")
+    op_bin = str(fake.path)
+    expect(page.locator("#op-status")).to_have_text(
+        f"1Password: Vault “default” · op found at {op_bin} · service account token set."
+    )
+    row = page.locator('#integration-rows tr[data-env-var="GITHUB_TOKEN"]')
+    expect(row).to_contain_text("env")
+    expect(row).to_contain_text("••••9Zq1")
+    expect(row.get_by_role("button", name="Clear")).to_have_count(0)
+
+    # An item that is not named like the variable.
+    row.get_by_label("1Password item for GITHUB_TOKEN").fill("github-ci")
+    row.get_by_role("button", name="Pull from 1Password").click()
+    expect(row).to_contain_text("1password (github-ci)")
+    expect(row).to_contain_text("••••" + GITHUB[-4:])
+    assert fake.calls[-1]["argv"][:5] == ["item", "get", "github-ci", "--vault", "default"]
+
+    # A missing item: op's own message beside the button, the value kept.
+    row.get_by_label("1Password item for GITHUB_TOKEN").fill("no-such-item")
+    row.get_by_role("button", name="Pull from 1Password").click()
+    expect(row.locator(".field-error")).to_contain_text("no-such-item")
+    expect(row).to_contain_text("1password (github-ci)")
+
+    # Clearing the stored value falls back to the environment's.
+    page.on("dialog", accept)
+    row.get_by_role("button", name="Clear").click()
+    expect(row).to_contain_text("••••9Zq1")
+    expect(row.get_by_role("button", name="Clear")).to_have_count(0)
+    listed = site.api("GET", "/api/integrations")["integrations"]
+    [github] = [i for i in listed if i["env_var"] == "GITHUB_TOKEN"]
+    assert github["source"] == "env" and github["op_item"] is None
+
+    page.click("#op-test")
+    expect(page.locator("#op-result")).to_have_text(
+        "1Password works: vault default. Signed in to https://my.1password.com as service account."
+    )
+    assert visitor.console.errors(allow=("status of 404", "status of 502")) == []
