@@ -1,21 +1,29 @@
-"""Admin and operator pages in a real headless Chromium: editing pipelines, and the 1Password
+"""Admin and operator pages in a real headless Chromium: editing pipelines, the 1Password
 integrations on the settings page (a server of its own using the fake `op` of
-tests/integrations)."""
+tests/integrations), and the banner that sends an admin without two-factor login to /account
+(a server of its own with MC_REQUIRE_2FA_FOR_ADMINS=1)."""
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Iterator
 
 import pytest
-from playwright.sync_api import Dialog, expect
+from playwright.sync_api import Dialog, Page, expect
 
 from tests.integrations.conftest import GITHUB, OP_TOKEN, FakeOp
+from tests.server import ServerProcess
 from tests.web.conftest import ADMIN_PASS, ADMIN_USER, Site, Visitor, start_server
 
 pytestmark = pytest.mark.browser
 
 ENV_GITHUB = "ghp_from_the_environment_0000009Zq1"
+
+
+def settle(page: Page) -> None:
+    """Wait until the page's own API calls are done (live event streams stay open)."""
+    page.wait_for_function("() => window.MC && window.MC.pending === 0")
 
 
 def accept(dialog: Dialog) -> None:
@@ -162,3 +170,53 @@ def test_settings_pull_a_named_item_show_the_1password_status_and_clear(
         "1Password works: vault default. Signed in to https://my.1password.com as service account."
     )
     assert visitor.console.errors(allow=("status of 404", "status of 502")) == []
+
+
+# ------------------------------------------------------------- 2FA required for admins
+
+
+@pytest.fixture(scope="module")
+def twofa_server(db_kind: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    server, database = start_server(
+        db_kind,
+        tmp_path_factory.mktemp("web-2fa"),
+        AUTH_USER=ADMIN_USER,
+        AUTH_PASS=ADMIN_PASS,
+        MC_REQUIRE_2FA_FOR_ADMINS="1",
+    )
+    try:
+        yield server
+    finally:
+        server.stop()
+        database.drop()
+
+
+def test_admin_without_two_factor_is_sent_to_the_account_page(
+    twofa_server: ServerProcess, visitor_factory: Callable[..., Visitor]
+) -> None:
+    import pyotp
+
+    visitor = visitor_factory(base_url=twofa_server.base_url)
+    visitor.login(ADMIN_USER, ADMIN_PASS)
+    page = visitor.page()
+    page.goto("/settings")
+    settle(page)
+    banner = page.locator("#twofa-required")
+    expect(banner).to_have_count(1)  # one banner however many calls were refused
+    expect(banner).to_contain_text("Set up two-factor login first.")
+    banner.get_by_role("link", name="Set it up on your account page").click()
+    expect(page).to_have_url(re.compile(r"/account#twofa-title$"))
+    expect(page.locator("#twofa-status")).to_contain_text("off")
+
+    page.click("#twofa-start")
+    expect(page.locator("#twofa-secret")).not_to_be_empty()
+    secret = page.locator("#twofa-secret").text_content() or ""
+    page.fill("#twofa-code", pyotp.TOTP(secret).now())
+    page.click("#twofa-confirm")
+    expect(page.locator("#twofa-codes .secret-value")).to_be_visible()
+
+    page.goto("/settings")
+    settle(page)
+    expect(page.locator("#apikey-status")).not_to_have_text("Loading…")
+    expect(page.locator("#twofa-required")).to_have_count(0)
+    assert visitor.console.errors(allow=("status of 403",)) == []
