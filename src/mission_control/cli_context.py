@@ -6,6 +6,7 @@ import getpass
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import NoReturn
 
 import typer
@@ -38,6 +39,13 @@ def cli_actor() -> Actor:
     except (KeyError, OSError):
         os_user = "unknown"
     return system_actor("cli").with_origin("local", f"mc cli (os user {os_user})")
+
+
+def short_time(ts: int | None) -> str:
+    """A unix time as `YYYY-MM-DD HH:MM` (UTC) for tables; `-` when there is none."""
+    if not ts:
+        return "-"
+    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d %H:%M")
 
 
 def fail(message: str, code: int = 1) -> NoReturn:

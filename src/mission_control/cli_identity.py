@@ -1,11 +1,48 @@
-"""`mc users approve` and `mc users reset-2fa`: identity chores done from the server's shell."""
+"""`mc users requests|approve|reject` and `mc users reset-2fa`: identity chores done from the
+server's shell."""
 
 from __future__ import annotations
 
-import typer
+from enum import StrEnum
 
-from mission_control.cli_context import cli_env, console, fail
+import typer
+from rich.table import Table
+
+from mission_control.cli_context import cli_env, console, fail, short_time
 from mission_control.security.actor import ROLES
+
+
+class RequestStatus(StrEnum):
+    pending = "pending"
+    approved = "approved"
+    rejected = "rejected"
+    all = "all"
+
+
+def requests(
+    status: RequestStatus = typer.Option(RequestStatus.pending, help="Which requests to list."),
+) -> None:
+    """Google access requests, most recent attempt first (the ids `approve`/`reject` take)."""
+    from mission_control.google_auth.service import list_requests
+
+    with cli_env() as env:
+        rows = env.db.read_sync(list_requests, status.value)
+    table = Table("id", "email", "name", "status", "attempts", "last attempt", "reviewed by")
+    for request in rows:
+        reviewed = request["reviewed_by"] or "-"
+        if request["status"] == "approved" and request["approved_role"]:
+            reviewed += f" ({request['approved_role']})"
+        table.add_row(
+            str(request["id"]),
+            request["email"],
+            request["display_name"] or "",
+            request["status"],
+            str(request["attempt_count"]),
+            short_time(request["last_attempt_at"]),
+            reviewed,
+        )
+    console.print(table)
+    console.print(f"{len(rows)} request(s) ({status.value})")
 
 
 def approve(
@@ -27,6 +64,20 @@ def approve(
     console.print(f"Approved {request['email']} as [bold]{user['username']}[/bold] ({chosen}).")
 
 
+def reject(
+    request_id: int = typer.Argument(..., help="Id of the access request."),
+    note: str = typer.Option("", help="Note kept on the request (the reason)."),
+) -> None:
+    """Reject a pending Google access request; retrying sign-in does not reopen it."""
+    from mission_control.google_auth.service import review_request
+
+    with cli_env() as env:
+        request, _ = env.db.write_sync(
+            review_request, env.actor, request_id, "reject", "viewer", note.strip() or None
+        )
+    console.print(f"Rejected the access request of {request['email']}.")
+
+
 def reset_2fa(username: str = typer.Argument(..., help="The user whose 2FA is removed.")) -> None:
     """Remove a user's two-factor login (lost device); they log in with the password alone."""
     from mission_control.two_factor.service import reset
@@ -37,5 +88,7 @@ def reset_2fa(username: str = typer.Argument(..., help="The user whose 2FA is re
 
 
 def register(users_app: typer.Typer) -> None:
+    users_app.command("requests")(requests)
     users_app.command("approve")(approve)
+    users_app.command("reject")(reject)
     users_app.command("reset-2fa")(reset_2fa)

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import sys
-from datetime import UTC, datetime
 from typing import Any
 
 import typer
 from rich.table import Table
 
-from mission_control.cli_context import CliEnv, cli_env, console, fail
+from mission_control.cli_context import CliEnv, cli_env, console, fail, short_time
 from mission_control.security.actor import ROLES
 from mission_control.security.passwords import PasswordPolicyError, check_policy
 from mission_control.users import service
@@ -19,12 +18,6 @@ users_app = typer.Typer(help="Manage user accounts (audited as actor `cli`).", n
 PASSWORD_STDIN = typer.Option(
     False, "--password-stdin", help="Read the password from the first line of standard input."
 )
-
-
-def _when(ts: int | None) -> str:
-    if not ts:
-        return "-"
-    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d %H:%M")
 
 
 def _read_password(from_stdin: bool) -> str:
@@ -71,7 +64,7 @@ def list_users() -> None:
             user["role"],
             user["provider"],
             state,
-            _when(user["last_login_at"]),
+            short_time(user["last_login_at"]),
         )
     console.print(table)
     console.print(f"{len(rows)} user(s)")

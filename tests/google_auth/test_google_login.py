@@ -377,6 +377,64 @@ async def test_cli_approves_a_request(
     assert again.exit_code == 1
 
 
+async def test_cli_lists_and_rejects_requests(
+    google: AppHarness, mint: Minter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from mission_control.cli import app as cli_app
+
+    client = google.new_client()
+    await client.post("/api/auth/google", json={"credential": mint()})
+    await client.post("/api/auth/google", json={"credential": mint("1000002", "sam@example.com")})
+    jane, sam = _requests(google)
+    settings = google.rt.settings
+    monkeypatch.setenv("MC_DATABASE_URL", settings.database_url_resolved)
+    monkeypatch.setenv("MISSION_CONTROL_DATA_DIR", str(settings.data_dir))
+    runner = CliRunner(env={"COLUMNS": "200"})  # the table is not wrapped
+
+    listed = runner.invoke(cli_app, ["users", "requests"])
+    assert listed.exit_code == 0, listed.output
+    assert "jane.doe@example.com" in listed.output and "sam@example.com" in listed.output
+    assert "2 request(s) (pending)" in listed.output
+
+    rejected = runner.invoke(cli_app, ["users", "reject", str(sam["id"]), "--note", "not staff"])
+    assert rejected.exit_code == 0, rejected.output
+    assert "sam@example.com" in rejected.output
+    [row] = _audit(google, "access_request_rejected")
+    assert row["actor"] == "cli" and row["target_id"] == str(sam["id"])
+    assert row["detail"] == {
+        "email": "sam@example.com",
+        "previous_status": "pending",
+        "note": "not staff",
+    }
+    stored = {r["id"]: r for r in _requests(google)}
+    assert stored[sam["id"]]["status"] == "rejected"
+    assert stored[sam["id"]]["reviewed_by"] == "cli" and stored[sam["id"]]["note"] == "not staff"
+    assert stored[jane["id"]]["status"] == "pending"
+    # Retrying sign-in does not reopen a rejected request.
+    retry = await client.post(
+        "/api/auth/google", json={"credential": mint("1000002", "sam@example.com")}
+    )
+    assert retry.status_code == 403
+
+    pending = runner.invoke(cli_app, ["users", "requests"])
+    assert "jane.doe@example.com" in pending.output and "sam@example.com" not in pending.output
+    only_rejected = runner.invoke(cli_app, ["users", "requests", "--status", "rejected"])
+    assert only_rejected.exit_code == 0, only_rejected.output
+    assert "sam@example.com" in only_rejected.output
+    assert "jane.doe@example.com" not in only_rejected.output
+    assert "1 request(s) (rejected)" in only_rejected.output
+
+    twice = runner.invoke(cli_app, ["users", "reject", str(sam["id"])])
+    assert twice.exit_code == 1 and "already rejected" in twice.output
+    missing = runner.invoke(cli_app, ["users", "reject", "999999"])
+    assert missing.exit_code == 1 and "not found" in missing.output
+    bad_status = runner.invoke(cli_app, ["users", "requests", "--status", "open"])
+    assert bad_status.exit_code == 2
+    assert len(_audit(google, "access_request_rejected")) == 1
+
+
 def _b64(raw: bytes) -> str:
     import base64
 

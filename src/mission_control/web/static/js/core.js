@@ -81,9 +81,26 @@
       MC.signedOut();
       throw new ApiError(401, data, response.headers);
     }
+    if (response.status === 403 && data.code === "2FA_ENROLLMENT_REQUIRED") MC.enrolmentBanner();
     if (!response.ok) throw new ApiError(response.status, data, response.headers);
     return data;
   }
+
+  // MC_REQUIRE_2FA_FOR_ADMINS: an admin without two-factor login is refused everywhere but
+  // /account. A banner above the page says why and links there; it does not redirect, so the
+  // admin can still read the page they asked for and the account page itself never loops.
+  MC.enrolmentBanner = function () {
+    if (document.getElementById("twofa-required")) return;
+    var content = document.getElementById("content");
+    if (!content) return;
+    var here = body.dataset.page === "/account";
+    var banner = MC.h("div", { class: "notice error banner", id: "twofa-required", role: "alert" },
+      MC.h("strong", { text: "Set up two-factor login first." }),
+      " Admins on this server must turn on two-factor login before they can do anything else. ",
+      MC.h("a", { href: "/account#twofa-title", text: here ? "Set it up below" : "Set it up on your account page" }),
+      ".");
+    content.insertBefore(banner, content.firstChild);
+  };
 
   MC.signedOut = function () {
     var next = encodeURIComponent(location.pathname + location.search);
@@ -192,6 +209,9 @@
       anchor.insertAdjacentElement("afterend", box);
     }
     box.textContent = message;
+    // Some refusals say what to do about them (a gateway's token mismatch, pairing, ...).
+    var guidance = err && err.data && err.data.guidance;
+    if (message && guidance) box.appendChild(MC.h("span", { class: "field-guidance", text: guidance }));
     box.hidden = !message;
     return box;
   };

@@ -1,5 +1,5 @@
-// Pipelines (operator): list and create pipelines from workflow templates, start runs,
-// follow and cancel them.
+// Pipelines (operator): list, create, edit and delete pipelines of workflow templates, start
+// runs, follow and cancel them.
 "use strict";
 (function () {
   var h = MC.h;
@@ -8,6 +8,7 @@
   var dialog = document.getElementById("pipeline-dialog");
   var form = document.getElementById("pipeline-form");
   var steps = document.getElementById("step-list");
+  var editing = null; // the pipeline the dialog edits; null when it creates one
 
   async function loadTemplates() {
     var list = MC.clear(document.getElementById("template-list"));
@@ -49,8 +50,10 @@
         });
       });
       var runs = h("button", { type: "button", class: "small", text: "Runs", onclick: function () { selected = p; loadRuns(); } });
+      var edit = h("button", { type: "button", class: "small", text: "Edit", onclick: function () { openDialog(p); } });
+      // The API lets operators delete pipelines (they are workflow configuration).
       var del = null;
-      if (MC.can("admin")) {
+      if (MC.can("operator")) {
         del = h("button", { type: "button", class: "small danger", text: "Delete" });
         del.addEventListener("click", function () {
           if (!window.confirm("Delete pipeline " + p.name + "?")) return;
@@ -65,7 +68,7 @@
         return (t ? t.name : "#" + s.template_id) + (s.on_failure === "continue" ? " (continue)" : "");
       });
       list.appendChild(h("li", {}, h("div", { class: "grow" }, h("strong", { text: p.name }), h("div", { class: "small muted", text: stepNames.join(" → ") })),
-        h("div", { class: "form-actions" }, start, runs, del)));
+        h("div", { class: "form-actions" }, start, runs, edit, del)));
     });
   }
 
@@ -100,35 +103,55 @@
     }
   }
 
-  function addStep() {
+  function addStep(step) {
     var select = h("select", { "aria-label": "Template of step " + (steps.children.length + 1) },
       templates.map(function (t) { return h("option", { value: t.id, text: t.name }); }));
     var onFailure = h("select", { "aria-label": "On failure" }, h("option", { value: "stop", text: "stop on failure" }), h("option", { value: "continue", text: "continue on failure" }));
+    if (step) {
+      select.value = String(step.template_id);
+      onFailure.value = step.on_failure || "stop";
+    }
     var remove = h("button", { type: "button", class: "small", text: "Remove" });
     var row = h("div", { class: "field-row step" }, h("div", { class: "field" }, select), h("div", { class: "field" }, onFailure), h("div", { class: "form-actions" }, remove));
     remove.addEventListener("click", function () { row.remove(); });
     steps.appendChild(row);
   }
-  document.getElementById("add-step").addEventListener("click", addStep);
-  document.getElementById("new-pipeline").addEventListener("click", function () {
+  // One dialog for both: empty with two steps to create, filled in from `pipeline` to edit.
+  function openDialog(pipeline) {
+    editing = pipeline || null;
     form.reset();
     MC.clear(steps);
     MC.clearError(document.getElementById("pipeline-save"));
-    addStep();
-    addStep();
+    document.getElementById("pipeline-dialog-title").textContent = editing ? "Edit pipeline" : "New pipeline";
+    document.getElementById("pipeline-save").textContent = editing ? "Save changes" : "Create pipeline";
+    if (editing) {
+      form.elements.name.value = editing.name;
+      form.elements.description.value = editing.description || "";
+      (editing.steps || []).forEach(addStep);
+    } else {
+      addStep();
+      addStep();
+    }
     MC.openDialog(dialog, "#pl-name");
-  });
+  }
+  document.getElementById("add-step").addEventListener("click", function () { addStep(); });
+  document.getElementById("new-pipeline").addEventListener("click", function () { openDialog(null); });
   form.addEventListener("submit", async function (event) {
     event.preventDefault();
+    var description = form.elements.description.value.trim();
     var payload = {
       name: form.elements.name.value.trim(),
-      description: form.elements.description.value.trim() || undefined,
+      // Editing sends null to clear a description; creating leaves an empty one out.
+      description: description || (editing ? null : undefined),
       steps: Array.prototype.map.call(steps.querySelectorAll(".step"), function (row) {
         var selects = row.querySelectorAll("select");
         return { template_id: Number(selects[0].value), on_failure: selects[1].value };
       }),
     };
-    var done = await MC.act(document.getElementById("pipeline-save"), function () { return MC.api("POST", "/api/pipelines", payload); });
+    if (editing) payload.id = editing.id;
+    var done = await MC.act(document.getElementById("pipeline-save"), function () {
+      return MC.api(editing ? "PUT" : "POST", "/api/pipelines", payload);
+    });
     if (done) {
       dialog.close();
       load();

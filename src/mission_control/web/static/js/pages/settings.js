@@ -149,18 +149,32 @@
   });
 
   // ---- Integrations ----
+  function showOnePassword(op) {
+    var line = document.getElementById("op-status");
+    if (!line || !op) return;
+    var parts = ["Vault “" + op.vault + "”"];
+    parts.push(op.available ? "op found at " + op.binary : "op not found (install the 1Password CLI or set MC_OP_BIN)");
+    parts.push(op.service_account ? "service account token set" : "no service account token (a signed-in op session is used)");
+    line.textContent = "1Password: " + parts.join(" · ") + ".";
+    line.className = "small " + (op.available ? "muted" : "error");
+  }
   async function loadIntegrations() {
     var rows = document.getElementById("integration-rows");
     if (!rows) return;
     MC.clear(rows);
     try {
       var data = await MC.api("GET", "/api/integrations");
+      showOnePassword(data.onepassword);
       (data.integrations || []).forEach(function (i) {
         var name = i.env_var;
+        var item = h("input", { type: "text", autocomplete: "off", "aria-label": "1Password item for " + name, placeholder: i.op_item || name });
         var pull = h("button", { type: "button", class: "small", text: "Pull from 1Password" });
         pull.addEventListener("click", function () {
+          var payload = { action: "pull", env_var: name };
+          // Empty: the item used last time, else the one named like the variable.
+          if (item.value.trim()) payload.item = item.value.trim();
           MC.act(pull, async function () {
-            await MC.api("POST", "/api/integrations", { action: "pull", env_var: name });
+            await MC.api("POST", "/api/integrations", payload);
             loadIntegrations();
           });
         });
@@ -173,15 +187,32 @@
             loadIntegrations();
           });
         });
-        rows.appendChild(h("tr", {}, h("td", {}, h("strong", { text: i.label || name }), h("div", { class: "small muted mono", text: name })),
+        var clear = null;
+        if (i.source === "stored" || i.source === "1password" || i.readable === false) {
+          clear = h("button", { type: "button", class: "small danger", text: "Clear", "aria-label": "Clear the stored value of " + name });
+          clear.addEventListener("click", function () {
+            var fallback = i.env_set ? "the environment's value is used again" : "it is left unset";
+            if (!window.confirm("Remove the stored value of " + name + "? Then " + fallback + ".")) return;
+            MC.act(clear, async function () {
+              await MC.api("PUT", "/api/integrations", { env_var: name, value: null });
+              loadIntegrations();
+            });
+          });
+        }
+        rows.appendChild(h("tr", { dataset: { envVar: name } }, h("td", {}, h("strong", { text: i.label || name }), h("div", { class: "small muted mono", text: name })),
           h("td", { text: i.source + (i.op_item ? " (" + i.op_item + ")" : "") }),
           h("td", { class: "mono", text: i.redacted || (i.configured ? "set" : "not set") }),
-          h("td", { class: "actions" }, h("div", { class: "form-actions" }, h("div", { class: "field" }, input), save, pull))));
+          h("td", { class: "actions" }, h("div", { class: "form-actions" }, h("div", { class: "field" }, input), save, clear),
+            h("div", { class: "form-actions" }, h("div", { class: "field" }, item), pull))));
       });
       if (!rows.children.length) rows.appendChild(h("tr", {}, h("td", { colspan: 4, class: "muted", text: "No integration secrets declared." })));
     } catch (err) {
       rows.appendChild(h("tr", {}, h("td", { colspan: 4, class: "error", text: err.message })));
     }
+  }
+  function signedIn(account) {
+    if (!account || !account.url) return "";
+    return " Signed in to " + account.url + (account.user_type ? " as " + MC.label(account.user_type).toLowerCase() : "") + ".";
   }
   [["op-test", { action: "test" }], ["op-pull-all", { action: "pull-all" }]].forEach(function (pair) {
     var button = document.getElementById(pair[0]);
@@ -191,7 +222,7 @@
       if (result) {
         var text;
         if (pair[1].action === "test") {
-          text = result.ok ? "1Password works" + (result.vault && result.vault.name ? ": vault " + result.vault.name : "") + "." : "1Password check failed: " + (result.error || "unknown error");
+          text = result.ok ? "1Password works" + (result.vault && result.vault.name ? ": vault " + result.vault.name : "") + "." + signedIn(result.account) : "1Password check failed: " + (result.error || "unknown error");
         } else {
           text = "Pulled " + result.count + " secret(s) from 1Password.";
         }
