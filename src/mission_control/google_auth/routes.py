@@ -15,7 +15,6 @@ from mission_control.errors import (
     BadRequest,
     Forbidden,
     ServiceUnavailable,
-    TooManyRequests,
     Unauthorized,
 )
 from mission_control.google_auth import service
@@ -35,6 +34,7 @@ from mission_control.responses import json_response
 from mission_control.runtime import Runtime
 from mission_control.security.identity import public_user
 from mission_control.security.login_throttle import LoginThrottle, refusal
+from mission_control.security.ratelimit import limit_identity_change
 from mission_control.security.rbac import AdminActor, ViewerActor, current_actor
 
 router = APIRouter(tags=["google"])
@@ -145,9 +145,7 @@ async def review_access_request(
 ) -> Response:
     """`{request_id, action: approve|reject, role='viewer', note?}`. Approval creates a new
     Google user with that role; it never takes over a local account with the same email."""
-    wait = await rt.limiter.hit("identity", f"{actor.kind}:{actor.id}")
-    if wait:
-        raise TooManyRequests(wait)
+    await limit_identity_change(rt.limiter, actor)
     note = body.note.strip() if body.note and body.note.strip() else None
     request, user = await rt.db.write(
         service.review_request, actor, body.request_id, body.action, body.role, note

@@ -8,12 +8,11 @@ from starlette.responses import Response
 from mission_control.auth.schemas import UserEnvelope
 from mission_control.bodies import documented_body, json_object
 from mission_control.deps import RuntimeDep
-from mission_control.errors import BadRequest, TooManyRequests
+from mission_control.errors import BadRequest
 from mission_control.responses import json_response
-from mission_control.runtime import Runtime
-from mission_control.security.actor import Actor
 from mission_control.security.identity import public_user
 from mission_control.security.passwords import PasswordPolicyError, check_policy
+from mission_control.security.ratelimit import limit_identity_change
 from mission_control.security.rbac import AdminActor
 from mission_control.users import service
 from mission_control.users.schemas import (
@@ -25,12 +24,6 @@ from mission_control.users.schemas import (
 )
 
 router = APIRouter(tags=["users"])
-
-
-async def _identity_limit(rt: Runtime, actor: Actor) -> None:
-    wait = await rt.limiter.hit("identity", f"{actor.kind}:{actor.id}")
-    if wait:
-        raise TooManyRequests(wait)
 
 
 def _policy(password: str) -> None:
@@ -47,7 +40,7 @@ async def list_users(rt: RuntimeDep, actor: AdminActor) -> Response:
 
 async def create_user(body: UserCreate, rt: RuntimeDep, actor: AdminActor) -> Response:
     """Create a local user (admin). 400 on validation, 409 when the username exists."""
-    await _identity_limit(rt, actor)
+    await limit_identity_change(rt.limiter, actor)
     username = service.normalize_username(body.username)
     _policy(body.password)
     password_hash = await rt.passwords.hash(body.password)
@@ -66,7 +59,7 @@ async def create_user(body: UserCreate, rt: RuntimeDep, actor: AdminActor) -> Re
 async def update_user(body: UserUpdate, rt: RuntimeDep, actor: AdminActor) -> Response:
     """Change a user's display name, role, password, approval, email or disabled state (admin).
     Role, password and disabling end that user's sessions."""
-    await _identity_limit(rt, actor)
+    await limit_identity_change(rt.limiter, actor)
     password_hash = None
     if body.password is not None:
         _policy(body.password)
@@ -82,7 +75,7 @@ async def delete_user(request: Request, rt: RuntimeDep, actor: AdminActor) -> Re
     """Delete a user `{id}` (admin); not yourself, not the last admin."""
     data = await json_object(request, missing_message="Request body required: {id}")
     body = UserDelete.model_validate(data)
-    await _identity_limit(rt, actor)
+    await limit_identity_change(rt.limiter, actor)
     await rt.db.write(service.delete_user, actor, body.id)
     return json_response({"success": True})
 
