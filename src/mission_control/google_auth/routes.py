@@ -30,6 +30,8 @@ from mission_control.integrations.google import (
     GoogleVerifier,
     JWKSCache,
 )
+from mission_control.pagination import CAPS, clamp_limit, clamp_offset, page_params
+from mission_control.query import documented_params
 from mission_control.responses import json_response
 from mission_control.runtime import Runtime
 from mission_control.security.identity import public_user
@@ -125,14 +127,19 @@ async def google_disconnect(rt: RuntimeDep, actor: ViewerActor) -> Response:
     "/api/auth/access-requests",
     response_model=AccessRequestList,
     summary="Google access requests (admin)",
+    openapi_extra=documented_params(*page_params(CAPS["access_requests"])),
 )
 async def list_access_requests(
+    request: Request,
     rt: RuntimeDep,
     actor: AdminActor,
     status: Literal["pending", "approved", "rejected", "all"] = Query("pending"),
 ) -> Response:
-    """`?status=pending|approved|rejected|all` (default pending), most recent attempt first."""
-    return json_response({"requests": await rt.db.read(service.list_requests, status)})
+    """`?status=pending|approved|rejected|all` (default pending), most recent attempt first,
+    paged by `limit` and `offset` → `{requests, total, limit, offset}`."""
+    limit = clamp_limit(request.query_params.get("limit"), CAPS["access_requests"])
+    offset = clamp_offset(request.query_params.get("offset"))
+    return json_response(await rt.db.read(service.list_requests, status, limit, offset))
 
 
 @router.post(

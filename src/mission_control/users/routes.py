@@ -5,10 +5,12 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from mission_control.auth.schemas import UserEnvelope
+from mission_control.auth.schemas import SessionsRevoked, UserEnvelope
 from mission_control.bodies import documented_body, json_object
 from mission_control.deps import RuntimeDep
 from mission_control.errors import BadRequest
+from mission_control.pagination import CAPS, clamp_limit, clamp_offset, page_params
+from mission_control.query import documented_params
 from mission_control.responses import json_response
 from mission_control.security.identity import public_user
 from mission_control.security.passwords import PasswordPolicyError, check_policy
@@ -20,6 +22,7 @@ from mission_control.users.schemas import (
     UserDelete,
     UserDeleted,
     UserList,
+    UserSessionsRevoke,
     UserUpdate,
 )
 
@@ -33,9 +36,12 @@ def _policy(password: str) -> None:
         raise BadRequest(str(exc)) from None
 
 
-async def list_users(rt: RuntimeDep, actor: AdminActor) -> Response:
-    """All users (admin)."""
-    return json_response({"users": await rt.db.read(service.list_users)})
+async def list_users(request: Request, rt: RuntimeDep, actor: AdminActor) -> Response:
+    """Users, newest first, paged by `limit` and `offset` → `{users, total, limit, offset}`
+    (admin)."""
+    limit = clamp_limit(request.query_params.get("limit"), CAPS["users"])
+    offset = clamp_offset(request.query_params.get("offset"))
+    return json_response(await rt.db.read(service.page_users, limit, offset))
 
 
 async def create_user(body: UserCreate, rt: RuntimeDep, actor: AdminActor) -> Response:
@@ -80,6 +86,17 @@ async def delete_user(request: Request, rt: RuntimeDep, actor: AdminActor) -> Re
     return json_response({"success": True})
 
 
+async def revoke_user_sessions(request: Request, rt: RuntimeDep, actor: AdminActor) -> Response:
+    """Sign user `{id}` out everywhere (admin): every session of theirs ends and they must sign
+    in again. Their personal keys stay valid (disable the account to stop those too).
+    Audited as `session_revoked`."""
+    data = await json_object(request, missing_message="Request body required: {id}")
+    body = UserSessionsRevoke.model_validate(data)
+    await limit_identity_change(rt.limiter, actor)
+    count = await rt.db.write(service.revoke_sessions, actor, body.id)
+    return json_response({"success": True, "revoked": count})
+
+
 for prefix in ("/api/auth/users", "/api/users"):
     router.add_api_route(
         prefix,
@@ -87,6 +104,7 @@ for prefix in ("/api/auth/users", "/api/users"):
         methods=["GET"],
         summary="List users (admin)",
         responses={200: {"model": UserList}},
+        openapi_extra=documented_params(*page_params(CAPS["users"])),
     )
     router.add_api_route(
         prefix,
@@ -110,4 +128,12 @@ for prefix in ("/api/auth/users", "/api/users"):
         summary="Delete a user (admin)",
         responses={200: {"model": UserDeleted}},
         openapi_extra=documented_body(UserDelete),
+    )
+    router.add_api_route(
+        prefix + "/sessions",
+        revoke_user_sessions,
+        methods=["DELETE"],
+        summary="Sign a user out everywhere (admin)",
+        responses={200: {"model": SessionsRevoked}},
+        openapi_extra=documented_body(UserSessionsRevoke),
     )

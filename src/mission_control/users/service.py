@@ -53,6 +53,21 @@ def list_users(conn: Connection) -> list[dict[str, Any]]:
     return [public_user(r) for r in rows]
 
 
+def page_users(conn: Connection, limit: int, offset: int) -> dict[str, Any]:
+    """One page of users, newest first, with the total: `{users, total, limit, offset}`."""
+    rows = (
+        conn.execute(sa.select(users).order_by(users.c.id.desc()).limit(limit).offset(offset))
+        .mappings()
+        .all()
+    )
+    return {
+        "users": [public_user(r) for r in rows],
+        "total": count_users(conn),
+        "limit": limit,
+        "offset": offset,
+    }
+
+
 def insert_user(
     conn: Connection,
     *,
