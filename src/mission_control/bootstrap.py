@@ -31,7 +31,7 @@ def seed_admin_from_env(conn: Connection, settings: Settings, passwords: Passwor
         check_policy(password)
         username = normalize_username(settings.auth_user)
     except PasswordPolicyError as exc:
-        raise ConfigError(f"AUTH_PASS: {exc}") from exc
+        raise ConfigError(f"{settings.admin_password_variable}: {exc}") from exc
     except Exception as exc:
         raise ConfigError("AUTH_USER: 2 to 64 characters of a-z, 0-9, '_', '.', '-'") from exc
     user = insert_user(
@@ -49,4 +49,4 @@ def seed_admin_from_env(conn: Connection, settings: Settings, passwords: Passwor
         target_id=user["id"],
         detail={"username": username, "source": "env"},
     )
-    log.info("seeded admin user %s from AUTH_PASS", username)
+    log.info("seeded admin user %s from %s", username, settings.admin_password_variable)

@@ -19,6 +19,8 @@ CAPS = {
     "pipeline_runs": 200,
     "token_usage": 10000,
     "logs": 200,
+    "users": 500,
+    "access_requests": 500,
 }
 DEFAULT_LIMIT = 50
 # Past every row there is only an empty page; a bigger number would overflow the driver.

@@ -9,7 +9,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import AliasChoices, Field, field_validator, model_validator
+from pydantic import AliasChoices, Field, PrivateAttr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PLACEHOLDER_SECRETS = frozenset(
@@ -323,20 +323,29 @@ class Settings(BaseSettings):
         description="Prefix of every Redis key and channel (to share one Redis between installs).",
     )
 
-    @model_validator(mode="before")
+    # The FILE_BACKED names whose value came from `NAME_FILE`, so messages name that variable.
+    _from_files: frozenset[str] = PrivateAttr(default_factory=frozenset)
+
+    @model_validator(mode="wrap")
     @classmethod
-    def _read_secret_files(cls, data: Any) -> Any:
+    def _read_secret_files(cls, data: Any, handler: Any) -> Any:
         """`NAME_FILE` fills `NAME` from a file when `NAME` itself is not set."""
-        if not isinstance(data, dict):
-            return data
-        for name in FILE_BACKED:
+        read: set[str] = set()
+        for name in FILE_BACKED if isinstance(data, dict) else ():
             path = data.get(f"{name}_FILE") or os.environ.get(f"{name}_FILE")
             if path and not (data.get(name) or os.environ.get(name)):
                 try:
                     data[name] = Path(path).read_text(encoding="utf-8").strip()
                 except OSError as exc:
                     raise ConfigError(f"{name}_FILE: cannot read {path}: {exc.strerror}") from exc
-        return data
+                read.add(name)
+        settings = handler(data)
+        settings._from_files = frozenset(read)
+        return settings
+
+    def variable_of(self, name: str) -> str:
+        """The variable a FILE_BACKED secret was read from: `NAME`, or `NAME_FILE`."""
+        return f"{name}_FILE" if name in self._from_files else name
 
     @field_validator(
         "retain_audit_days",
@@ -397,17 +406,23 @@ class Settings(BaseSettings):
     def is_sqlite(self) -> bool:
         return self.database_url_resolved.startswith("sqlite")
 
+    def _admin_password_b64(self) -> str:
+        if not self.auth_pass_b64:
+            return ""
+        try:
+            return base64.b64decode(self.auth_pass_b64, validate=True).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError):
+            return ""
+
     @property
     def admin_password(self) -> str:
         """`AUTH_PASS_B64` wins when it is valid base64 of non-empty UTF-8."""
-        if self.auth_pass_b64:
-            try:
-                decoded = base64.b64decode(self.auth_pass_b64, validate=True).decode("utf-8")
-            except (binascii.Error, UnicodeDecodeError):
-                decoded = ""
-            if decoded:
-                return decoded
-        return self.auth_pass
+        return self._admin_password_b64() or self.auth_pass
+
+    @property
+    def admin_password_variable(self) -> str:
+        """Where `admin_password` came from: AUTH_PASS_B64, AUTH_PASS_FILE or AUTH_PASS."""
+        return "AUTH_PASS_B64" if self._admin_password_b64() else self.variable_of("AUTH_PASS")
 
     @property
     def allowed_host_patterns(self) -> list[str]:
@@ -440,16 +455,16 @@ class Settings(BaseSettings):
         password = self.admin_password
         if password and (password.lower() in PLACEHOLDER_SECRETS or len(password) < 12):
             raise ConfigError(
-                "AUTH_PASS is a placeholder or shorter than 12 characters; "
+                f"{self.admin_password_variable} is a placeholder or shorter than 12 characters; "
                 "set a strong password (e.g. `openssl rand -base64 32`)."
             )
         if self.api_key and (self.api_key.lower() in PLACEHOLDER_SECRETS or len(self.api_key) < 32):
             raise ConfigError(
-                "API_KEY is a placeholder or shorter than 32 characters; "
+                f"{self.variable_of('API_KEY')} is a placeholder or shorter than 32 characters; "
                 "generate one with `openssl rand -hex 32`."
             )
         if self.secret_key and len(self.secret_key) < 32:
-            raise ConfigError("MC_SECRET_KEY is shorter than 32 characters.")
+            raise ConfigError(f"{self.variable_of('MC_SECRET_KEY')} is shorter than 32 characters.")
         if self.redis_url and not self.is_sqlite and not self.secret_key:
             raise ConfigError(
                 "MC_SECRET_KEY is not set: instances sharing a database must all encrypt "

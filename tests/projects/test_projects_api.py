@@ -3,9 +3,17 @@
 from __future__ import annotations
 
 import httpx
+import pytest
 import sqlalchemy as sa
 
-from mission_control.db.tables import activities, audit_log, project_agent_assignments, tasks
+from mission_control.db.tables import (
+    activities,
+    audit_log,
+    project_agent_assignments,
+    security_events,
+    tasks,
+)
+from mission_control.security import rbac
 from tests.conftest import AppHarness
 from tests.seed_rows import insert_agent, insert_task, other_workspace_client
 
@@ -137,6 +145,40 @@ async def test_prefix_change_conflicts(operator: httpx.AsyncClient) -> None:
     assert clash.status_code == 409
     same = await operator.patch(f"/api/projects/{one['id']}", json={"ticket_prefix": "one"})
     assert same.status_code == 200
+
+
+async def test_archiving_through_patch_is_refused_like_every_role_check(
+    harness: AppHarness,
+    operator: httpx.AsyncClient,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(rbac, "PERMISSION_DENIED_AUDIT_SAMPLE", 1.0)
+    pid = (await _create(operator, name="Kept"))["id"]
+    via_patch = await operator.patch(f"/api/projects/{pid}", json={"status": "archived"})
+    assert via_patch.status_code == 403
+    assert via_patch.json() == {"error": "Requires admin role or higher"}
+    # The same refusal through require_role, for comparison.
+    assert (await operator.delete(f"/api/projects/{pid}")).status_code == 403
+
+    def read(conn: sa.Connection) -> tuple[list[object], list[object]]:
+        events = conn.execute(
+            sa.select(security_events.c.detail)
+            .where(security_events.c.event_type == "permission_denied")
+            .order_by(security_events.c.id)
+        ).scalars()
+        audited = conn.execute(
+            sa.select(audit_log.c.detail)
+            .where(audit_log.c.action == "permission_denied", audit_log.c.actor == "ops-person")
+            .order_by(audit_log.c.id)
+        ).scalars()
+        return list(events), list(audited)
+
+    events, audited = await harness.rt.db.read(read)
+    expected = [
+        {"path": f"/api/projects/{pid}", "method": method, "role": "operator", "required": "admin"}
+        for method in ("PATCH", "DELETE")
+    ]
+    assert events == expected and audited == expected
 
 
 async def test_archive_needs_admin_and_general_is_protected(

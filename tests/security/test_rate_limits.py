@@ -56,6 +56,35 @@ async def test_disable_rate_limit_turns_off_reads_but_not_identity_limits(
         assert codes[20] == 429
 
 
+async def test_personal_key_create_and_revoke_share_the_identity_budget(
+    harness_factory: Callable[..., Any],
+) -> None:
+    async with harness_factory(disable_rate_limit=True) as h:
+        owner = await h.login_client("key-maker", "admin")
+        made = [(await owner.post("/api/auth/keys", json={"name": f"k{n}"})) for n in range(10)]
+        assert [r.status_code for r in made] == [201] * 10
+        ids = [r.json()["key"]["id"] for r in made]
+        revoked = [
+            (await owner.request("DELETE", "/api/auth/keys", json={"id": i})).status_code
+            for i in ids[:9]
+        ]
+        assert revoked == [200] * 9
+        # 19 so far; the owner's personal key is the same person and spends the 20th.
+        keyed = h.key_client(made[9].json()["api_key"])
+        me = (await keyed.get("/api/auth/me")).json()["user"]
+        renamed = await keyed.put("/api/auth/users", json={"id": me["id"], "display_name": "K"})
+        assert renamed.status_code == 200
+        for refused in (
+            await owner.request("DELETE", "/api/auth/keys", json={"id": ids[9]}),
+            await owner.post("/api/auth/keys", json={"name": "one-more"}),
+        ):
+            assert refused.status_code == 429
+            assert int(refused.headers["retry-after"]) >= 1
+            assert refused.json()["error"] == "Too many requests"
+        # Refused means not done: the last key still works.
+        assert (await keyed.get("/api/auth/me")).status_code == 200
+
+
 async def test_password_changes_are_limited(harness_factory: Callable[..., Any]) -> None:
     async with harness_factory() as h:
         client = await h.login_client("changer", "viewer")

@@ -31,6 +31,91 @@ async def test_admin_cannot_demote_disable_or_delete_themselves(
     assert (await _me(admin))["role"] == "admin"
 
 
+async def _own_key_client(harness: AppHarness, owner: httpx.AsyncClient) -> httpx.AsyncClient:
+    made = await owner.post("/api/auth/keys", json={"name": "own"})
+    assert made.status_code == 201, made.text
+    return harness.key_client(made.json()["api_key"])
+
+
+async def test_an_admins_own_personal_key_is_still_themselves(
+    harness: AppHarness, admin: httpx.AsyncClient
+) -> None:
+    # A second admin, so only the "not yourself" rule can refuse.
+    await harness.create_user("other-admin", "admin")
+    me = await _me(admin)
+    keyed = await _own_key_client(harness, admin)
+    demote = await keyed.put("/api/auth/users", json={"id": me["id"], "role": "viewer"})
+    assert demote.status_code == 400
+    assert demote.json() == {"error": "You cannot change your own role"}
+    disable = await keyed.put("/api/auth/users", json={"id": me["id"], "disabled": True})
+    assert disable.status_code == 400
+    assert disable.json() == {"error": "You cannot disable your own account"}
+    unapprove = await keyed.put("/api/auth/users", json={"id": me["id"], "is_approved": False})
+    assert unapprove.status_code == 400
+    assert unapprove.json() == {"error": "You cannot withdraw your own approval"}
+    delete = await keyed.request("DELETE", "/api/auth/users", json={"id": me["id"]})
+    assert delete.status_code == 400
+    assert delete.json() == {"error": "You cannot delete your own account"}
+    after = await _me(admin)
+    assert after["role"] == "admin" and after["is_approved"] is True
+    assert after["disabled"] is False
+
+
+async def test_withdrawing_approval_is_refused_on_yourself_and_the_last_admin(
+    harness: AppHarness, admin: httpx.AsyncClient
+) -> None:
+    me = await _me(admin)
+    own = await admin.put("/api/auth/users", json={"id": me["id"], "is_approved": False})
+    assert own.status_code == 400
+    assert own.json() == {"error": "You cannot withdraw your own approval"}
+    assert (await admin.get("/api/auth/me")).status_code == 200
+    keyed = harness.key_client()
+    last = await keyed.put("/api/auth/users", json={"id": me["id"], "is_approved": False})
+    assert last.status_code == 400
+    assert last.json() == {"error": "Cannot withdraw the approval of the last active admin"}
+    assert (await _me(admin))["is_approved"] is True
+
+
+async def test_an_unapproved_admin_is_not_an_active_admin(harness: AppHarness) -> None:
+    first = await harness.create_user("first-admin", "admin")
+    await harness.create_user("waiting-admin", "admin", is_approved=False)
+    keyed = harness.key_client()
+    # The unapproved admin cannot act, so the first is still the last active one.
+    for change, message in (
+        ({"role": "operator"}, "Cannot demote the last active admin"),
+        ({"disabled": True}, "Cannot disable the last active admin"),
+    ):
+        refused = await keyed.put("/api/auth/users", json={"id": first["id"], **change})
+        assert refused.status_code == 400 and refused.json() == {"error": message}
+    gone = await keyed.request("DELETE", "/api/auth/users", json={"id": first["id"]})
+    assert gone.status_code == 400
+
+
+async def test_withdrawing_approval_ends_sessions_and_keys_and_is_audited(
+    harness: AppHarness, admin: httpx.AsyncClient
+) -> None:
+    owner = await harness.login_client("second-admin", "admin")
+    keyed = await _own_key_client(harness, owner)
+    target = await _me(owner)
+    done = await admin.put("/api/auth/users", json={"id": target["id"], "is_approved": False})
+    assert done.status_code == 200, done.text
+    assert done.json()["user"]["is_approved"] is False
+    assert (await owner.get("/api/auth/me")).status_code == 401
+    assert (await keyed.get("/api/auth/me")).status_code == 401
+    events = (await admin.get("/api/audit", params={"action": "user_update"})).json()["events"]
+    row = next(e for e in events if e["target_id"] == str(target["id"]))
+    assert row["detail"]["is_approved"] is False
+    assert row["detail"]["sessions_revoked"] == 1
+    # Approving again gives access back (a new login) and revokes nothing.
+    back = await admin.put("/api/auth/users", json={"id": target["id"], "is_approved": True})
+    assert back.status_code == 200 and back.json()["user"]["is_approved"] is True
+    again = harness.new_client()
+    login = await again.post(
+        "/api/auth/login", json={"username": "second-admin", "password": PASSWORD}
+    )
+    assert login.status_code == 200
+
+
 async def test_the_last_active_admin_stays(harness: AppHarness) -> None:
     await harness.create_user("only-admin", "admin")
     keyed = harness.key_client()

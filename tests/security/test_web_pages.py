@@ -134,3 +134,39 @@ async def test_static_assets_are_served_with_headers(harness: AppHarness) -> Non
     assert css.status_code == 200 and css.headers["content-type"].startswith("text/css")
     assert (await harness.client.get("/static/js/missing.js")).status_code == 404
     assert not re.search(r"\beval\(|new Function\(", script.text)
+
+
+@pytest.mark.parametrize(
+    "raw_next",
+    [
+        "/%09/evil.example",
+        "/%0a/evil.example",
+        "/%0d/evil.example",
+        "/%0D%0A/evil.example",
+        "/%20/evil.example",
+        "/%5Cevil.example",
+        "/x%5C..%5Cevil.example",
+        "//evil.example",
+        "/%5C/evil.example",
+        "https://evil.example/",
+        "evil.example",
+    ],
+)
+async def test_login_next_is_only_a_local_path(harness: AppHarness, raw_next: str) -> None:
+    await harness.create_user("someone", "viewer")
+    page = await harness.client.get("/login?next=" + raw_next)
+    assert page.status_code == 200
+    assert 'data-next="/"' in page.text
+    # A signed-in visit redirects at once, and just as safely.
+    signed_in = await harness.login_client("signed-in", "viewer")
+    response = await signed_in.get("/login?next=" + raw_next)
+    assert response.status_code == 303 and response.headers["location"] == "/"
+
+
+async def test_login_next_keeps_a_local_path_with_its_query(harness: AppHarness) -> None:
+    await harness.create_user("someone", "viewer")
+    page = await harness.client.get("/login", params={"next": "/tasks?x=1"})
+    assert 'data-next="/tasks?x=1"' in page.text
+    signed_in = await harness.login_client("signed-in", "viewer")
+    response = await signed_in.get("/login", params={"next": "/tasks?x=1"})
+    assert response.headers["location"] == "/tasks?x=1"

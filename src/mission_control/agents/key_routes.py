@@ -17,19 +17,11 @@ from mission_control.agents.schemas import (
 )
 from mission_control.bodies import documented_body, json_object
 from mission_control.deps import RuntimeDep
-from mission_control.errors import TooManyRequests
 from mission_control.responses import json_response
-from mission_control.runtime import Runtime
-from mission_control.security.actor import Actor
+from mission_control.security.ratelimit import limit_identity_change
 from mission_control.security.rbac import AdminActor
 
 router = APIRouter(tags=["agent keys"])
-
-
-async def _identity_limit(rt: Runtime, actor: Actor) -> None:
-    wait = await rt.limiter.hit("identity", f"{actor.kind}:{actor.id}")
-    if wait:
-        raise TooManyRequests(wait)
 
 
 @router.get(
@@ -57,7 +49,7 @@ async def create_key(
     now = int(time.time())
     scopes = keys.normalize_scopes(body.scopes)
     expires_at = keys.expiry(body.expires_in_days, body.expires_at, now)
-    await _identity_limit(rt, actor)
+    await limit_identity_change(rt.limiter, actor)
     row, api_key = await rt.db.write(
         keys.create_key,
         actor,
@@ -83,6 +75,6 @@ async def revoke_key(
     Audited. Admin."""
     data = await json_object(request, missing_message="Request body required: {key_id}")
     body = KeyRevoke.model_validate(data)
-    await _identity_limit(rt, actor)
+    await limit_identity_change(rt.limiter, actor)
     result = await rt.db.write(keys.revoke_key, actor, agent_ref, body.key_id, int(time.time()))
     return json_response(result)

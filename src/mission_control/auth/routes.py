@@ -37,11 +37,12 @@ from mission_control.auth.schemas import (
 from mission_control.bodies import documented_body, json_object, str_field
 from mission_control.db.tables import user_api_keys, users
 from mission_control.deps import RuntimeDep
-from mission_control.errors import BadRequest, NotFound, TooManyRequests
+from mission_control.errors import BadRequest, NotFound
 from mission_control.responses import json_response
 from mission_control.security.actor import ROLE_LEVELS, Actor
 from mission_control.security.api_keys import create_personal_key
 from mission_control.security.audit import audit
+from mission_control.security.ratelimit import limit_identity_change
 from mission_control.security.rbac import AnyActor, ViewerActor, current_actor
 from mission_control.security.sessions import (
     delete_session,
@@ -317,9 +318,7 @@ async def create_key(body: PersonalKeyIn, rt: RuntimeDep, actor: ViewerActor) ->
         raise BadRequest("Only a logged-in user can create personal keys")
     if body.role and ROLE_LEVELS[body.role] > ROLE_LEVELS[actor.role]:
         raise BadRequest("A personal key cannot have a higher role than yours")
-    wait = await rt.limiter.hit("identity", str(actor.id))
-    if wait:
-        raise TooManyRequests(wait)
+    await limit_identity_change(rt.limiter, actor)
     row, key = await rt.db.write(_create_key, actor, body)
     return json_response({"key": row, "api_key": key}, status=201)
 
@@ -353,5 +352,6 @@ async def revoke_key(request: Request, rt: RuntimeDep, actor: AnyActor) -> Respo
     body = PersonalKeyRevoke.model_validate(
         await json_object(request, missing_message="Request body required")
     )
+    await limit_identity_change(rt.limiter, actor)
     revoked_at = await rt.db.write(_revoke_key, actor, body.id)
     return json_response({"success": True, "id": body.id, "revoked_at": revoked_at})

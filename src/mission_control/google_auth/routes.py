@@ -15,7 +15,6 @@ from mission_control.errors import (
     BadRequest,
     Forbidden,
     ServiceUnavailable,
-    TooManyRequests,
     Unauthorized,
 )
 from mission_control.google_auth import service
@@ -31,10 +30,13 @@ from mission_control.integrations.google import (
     GoogleVerifier,
     JWKSCache,
 )
+from mission_control.pagination import CAPS, clamp_limit, clamp_offset, page_params
+from mission_control.query import documented_params
 from mission_control.responses import json_response
 from mission_control.runtime import Runtime
 from mission_control.security.identity import public_user
 from mission_control.security.login_throttle import LoginThrottle, refusal
+from mission_control.security.ratelimit import limit_identity_change
 from mission_control.security.rbac import AdminActor, ViewerActor, current_actor
 
 router = APIRouter(tags=["google"])
@@ -125,14 +127,19 @@ async def google_disconnect(rt: RuntimeDep, actor: ViewerActor) -> Response:
     "/api/auth/access-requests",
     response_model=AccessRequestList,
     summary="Google access requests (admin)",
+    openapi_extra=documented_params(*page_params(CAPS["access_requests"])),
 )
 async def list_access_requests(
+    request: Request,
     rt: RuntimeDep,
     actor: AdminActor,
     status: Literal["pending", "approved", "rejected", "all"] = Query("pending"),
 ) -> Response:
-    """`?status=pending|approved|rejected|all` (default pending), most recent attempt first."""
-    return json_response({"requests": await rt.db.read(service.list_requests, status)})
+    """`?status=pending|approved|rejected|all` (default pending), most recent attempt first,
+    paged by `limit` and `offset` → `{requests, total, limit, offset}`."""
+    limit = clamp_limit(request.query_params.get("limit"), CAPS["access_requests"])
+    offset = clamp_offset(request.query_params.get("offset"))
+    return json_response(await rt.db.read(service.list_requests, status, limit, offset))
 
 
 @router.post(
@@ -145,9 +152,7 @@ async def review_access_request(
 ) -> Response:
     """`{request_id, action: approve|reject, role='viewer', note?}`. Approval creates a new
     Google user with that role; it never takes over a local account with the same email."""
-    wait = await rt.limiter.hit("identity", f"{actor.kind}:{actor.id}")
-    if wait:
-        raise TooManyRequests(wait)
+    await limit_identity_change(rt.limiter, actor)
     note = body.note.strip() if body.note and body.note.strip() else None
     request, user = await rt.db.write(
         service.review_request, actor, body.request_id, body.action, body.role, note

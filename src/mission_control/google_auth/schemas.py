@@ -32,6 +32,9 @@ class AccessRequestOut(BaseModel):
 
 class AccessRequestList(BaseModel):
     requests: list[AccessRequestOut]
+    total: int
+    limit: int
+    offset: int
 
 
 class AccessRequestReview(BaseModel):

@@ -225,13 +225,26 @@ def public_request(row: Any) -> dict[str, Any]:
     }
 
 
-def list_requests(conn: Connection, status: str) -> list[dict[str, Any]]:
-    query = sa.select(access_requests).order_by(
-        access_requests.c.last_attempt_at.desc(), access_requests.c.id.desc()
+def list_requests(conn: Connection, status: str, limit: int, offset: int) -> dict[str, Any]:
+    """One page of access requests with `status` (or all), most recent attempt first:
+    `{requests, total, limit, offset}`."""
+    where = [] if status == "all" else [access_requests.c.status == status]
+    total = conn.execute(
+        sa.select(sa.func.count()).select_from(access_requests).where(*where)
+    ).scalar_one()
+    query = (
+        sa.select(access_requests)
+        .where(*where)
+        .order_by(access_requests.c.last_attempt_at.desc(), access_requests.c.id.desc())
+        .limit(limit)
+        .offset(offset)
     )
-    if status != "all":
-        query = query.where(access_requests.c.status == status)
-    return [public_request(r) for r in conn.execute(query.limit(1000)).mappings()]
+    return {
+        "requests": [public_request(r) for r in conn.execute(query).mappings()],
+        "total": int(total),
+        "limit": limit,
+        "offset": offset,
+    }
 
 
 def derive_username(conn: Connection, email: str) -> str:

@@ -9,13 +9,13 @@ from sqlalchemy.engine import Connection
 from starlette.responses import Response
 
 from mission_control.deps import RuntimeDep
-from mission_control.errors import TooManyRequests
 from mission_control.keys.schemas import GlobalKeyStatus, RotatedKey
 from mission_control.responses import json_response
 from mission_control.security.actor import Actor
 from mission_control.security.api_keys import global_key_status, rotate_global_key
 from mission_control.security.audit import audit
 from mission_control.security.digests import key_prefix
+from mission_control.security.ratelimit import limit_identity_change
 from mission_control.security.rbac import AdminActor
 
 router = APIRouter(tags=["api keys"])
@@ -49,9 +49,7 @@ def _rotate(conn: Connection, actor: Actor) -> str:
     responses={200: {"model": RotatedKey}},
 )
 async def rotate(rt: RuntimeDep, actor: AdminActor) -> Response:
-    wait = await rt.limiter.hit("identity", f"{actor.kind}:{actor.id}")
-    if wait:
-        raise TooManyRequests(wait)
+    await limit_identity_change(rt.limiter, actor)
     key = await rt.db.write(_rotate, actor)
     return json_response(
         {

@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from starlette.responses import Response
 
 from mission_control.deps import RuntimeDep
-from mission_control.errors import BadRequest, Conflict, Forbidden
+from mission_control.errors import BadRequest, Conflict
 from mission_control.pagination import CAPS, clamp_limit, clamp_offset, page_params
 from mission_control.projects import service
 from mission_control.projects.schemas import (
@@ -28,7 +28,7 @@ from mission_control.projects.schemas import (
 from mission_control.query import documented_params, flag_param, flag_param_doc, hand_param
 from mission_control.responses import json_response
 from mission_control.runtime import Runtime
-from mission_control.security.rbac import AdminActor, OperatorActor, ViewerActor
+from mission_control.security.rbac import AdminActor, OperatorActor, ViewerActor, ensure_role
 
 router = APIRouter(tags=["projects"])
 
@@ -90,14 +90,14 @@ async def get_project(pid: str, rt: RuntimeDep, actor: ViewerActor) -> Response:
     summary="Update a project (operator; admin to archive)",
 )
 async def update_project(
-    pid: str, body: ProjectPatch, rt: RuntimeDep, actor: OperatorActor
+    pid: str, body: ProjectPatch, request: Request, rt: RuntimeDep, actor: OperatorActor
 ) -> Response:
     """Partial update (operator; changing `status` needs admin) → `{project}`. `null` clears
     description, github_repo, deadline, color; `assigned_agents` replaces the membership, and
     an unknown agent → 400 with nothing saved."""
     changes = body.model_dump(exclude_unset=True)
-    if "status" in changes and not actor.at_least("admin"):
-        raise Forbidden("Requires admin role or higher")
+    if "status" in changes:
+        await ensure_role(request, actor, "admin")
     for key in ("name", "ticket_prefix", "status", "assigned_agents"):
         if key in changes and changes[key] is None:
             raise BadRequest(f"{key} cannot be null")

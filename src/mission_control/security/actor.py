@@ -10,6 +10,8 @@ ROLES: tuple[Role, ...] = ("viewer", "operator", "admin")
 ROLE_LEVELS: dict[str, int] = {"viewer": 0, "operator": 1, "admin": 2}
 
 ActorKind = Literal["user", "global_key", "agent_key", "personal_key", "anonymous", "system"]
+# Kinds that speak for one user account: its session, or one of its personal (`mcu_`) keys.
+PERSON_KINDS: frozenset[str] = frozenset({"user", "personal_key"})
 
 DEFAULT_TENANT_ID = 1
 DEFAULT_WORKSPACE_ID = 1
@@ -42,6 +44,16 @@ class Actor:
     @property
     def is_authenticated(self) -> bool:
         return self.kind != "anonymous"
+
+    @property
+    def person_id(self) -> int | None:
+        """The user account behind this actor (session or personal key), else None."""
+        return self.id if self.kind in PERSON_KINDS else None
+
+    def is_same_person(self, user_id: int) -> bool:
+        """Whether this actor is that user, signed in or through one of their personal keys:
+        the test of every "not on yourself" rule."""
+        return self.person_id == user_id
 
     @property
     def is_agent_key(self) -> bool:

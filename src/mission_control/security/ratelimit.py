@@ -9,6 +9,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
+from mission_control.errors import TooManyRequests
+from mission_control.security.actor import Actor
+
 
 @dataclass(frozen=True)
 class Limit:
@@ -168,3 +171,13 @@ class RateLimiter:
     async def locked(self, bucket: str, key: str) -> int:
         wait = await self.store.locked(f"{bucket}:{key}", self.clock())
         return math.ceil(wait) if wait else 0
+
+
+async def limit_identity_change(limiter: RateLimiter, actor: Actor) -> None:
+    """Count one identity mutation (users, keys, access requests, sessions; security.md 5b)
+    against the actor's budget, or raise 429. A person's session and their personal keys
+    draw from one budget, so a fresh key is no way around it."""
+    who = f"user:{actor.person_id}" if actor.person_id is not None else f"{actor.kind}:{actor.id}"
+    wait = await limiter.hit("identity", who)
+    if wait:
+        raise TooManyRequests(wait)

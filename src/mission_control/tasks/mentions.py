@@ -85,7 +85,7 @@ def recipient_name(actor: Actor) -> str | None:
     """The name notifications reach this actor under, if it can receive any."""
     if actor.kind == "agent_key":
         return actor.agent_name
-    if actor.kind in ("user", "personal_key"):
+    if actor.person_id is not None:
         return actor.username
     return None
 

@@ -32,7 +32,7 @@ class AdminTwoFactorMiddleware:
                 path.startswith("/api/")
                 and path not in ENROLMENT_PATHS
                 and actor is not None
-                and actor.kind in ("user", "personal_key")
+                and actor.person_id is not None
                 and actor.role == "admin"
                 and actor.user is not None
                 and not actor.user.get("two_factor_enabled")

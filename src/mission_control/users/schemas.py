@@ -35,6 +35,14 @@ class UserDelete(BaseModel):
 
 class UserList(BaseModel):
     users: list[UserRecord]
+    total: int
+    limit: int
+    offset: int
+
+
+class UserSessionsRevoke(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    id: int
 
 
 class UserDeleted(BaseModel):

@@ -53,6 +53,21 @@ def list_users(conn: Connection) -> list[dict[str, Any]]:
     return [public_user(r) for r in rows]
 
 
+def page_users(conn: Connection, limit: int, offset: int) -> dict[str, Any]:
+    """One page of users, newest first, with the total: `{users, total, limit, offset}`."""
+    rows = (
+        conn.execute(sa.select(users).order_by(users.c.id.desc()).limit(limit).offset(offset))
+        .mappings()
+        .all()
+    )
+    return {
+        "users": [public_user(r) for r in rows],
+        "total": count_users(conn),
+        "limit": limit,
+        "offset": offset,
+    }
+
+
 def insert_user(
     conn: Connection,
     *,
@@ -111,14 +126,37 @@ def create_user(conn: Connection, actor: Actor, **fields: Any) -> dict[str, Any]
 
 
 def _active_admins(conn: Connection) -> int:
+    """Admins who can act: not disabled and approved."""
     return int(
         conn.execute(
             sa.select(sa.func.count())
             .select_from(users)
-            .where(users.c.role == "admin", users.c.disabled_at.is_(None))
+            .where(
+                users.c.role == "admin",
+                users.c.disabled_at.is_(None),
+                users.c.is_approved.is_(sa.true()),
+            )
         ).scalar()
         or 0
     )
+
+
+def _is_active_admin(user: dict[str, Any]) -> bool:
+    return user["role"] == "admin" and user["disabled_at"] is None and bool(user["is_approved"])
+
+
+def _is_last_active_admin(conn: Connection, user: dict[str, Any]) -> bool:
+    return _is_active_admin(user) and _active_admins(conn) <= 1
+
+
+def _access_removed(
+    conn: Connection, actor: Actor, user: dict[str, Any], *, own: str, last: str
+) -> None:
+    """The rules of every change that takes someone's access away (disable, un-approve)."""
+    if actor.is_same_person(user["id"]):
+        raise BadRequest(own)
+    if _is_last_active_admin(conn, user):
+        raise BadRequest(last)
 
 
 def update_user(
@@ -129,31 +167,44 @@ def update_user(
     *,
     password_hash: str | None = None,
 ) -> dict[str, Any]:
-    """Apply `changes`; role, password and disabling revoke the user's sessions."""
+    """Apply `changes`; role, password, disabling and un-approving revoke the user's sessions."""
     user = find_by_id(conn, user_id)
     if user is None:
         raise NotFound("User not found")
-    is_self = actor.kind == "user" and actor.id == user_id
     values: dict[str, Any] = {}
     revoke = False
     if "role" in changes and changes["role"] != user["role"]:
-        if is_self:
+        if actor.is_same_person(user_id):
             raise BadRequest("You cannot change your own role")
-        if user["role"] == "admin" and _active_admins(conn) <= 1:
+        if _is_last_active_admin(conn, user):
             raise BadRequest("Cannot demote the last active admin")
         values["role"] = changes["role"]
         revoke = True
     if "disabled" in changes and bool(changes["disabled"]) != (user["disabled_at"] is not None):
         if changes["disabled"]:
-            if is_self:
-                raise BadRequest("You cannot disable your own account")
-            if user["role"] == "admin" and _active_admins(conn) <= 1:
-                raise BadRequest("Cannot disable the last active admin")
+            _access_removed(
+                conn,
+                actor,
+                user,
+                own="You cannot disable your own account",
+                last="Cannot disable the last active admin",
+            )
             values["disabled_at"] = int(time.time())
             revoke = True
         else:
             values["disabled_at"] = None
-    for field in ("display_name", "email", "is_approved"):
+    if "is_approved" in changes and bool(changes["is_approved"]) != bool(user["is_approved"]):
+        if not changes["is_approved"]:
+            _access_removed(
+                conn,
+                actor,
+                user,
+                own="You cannot withdraw your own approval",
+                last="Cannot withdraw the approval of the last active admin",
+            )
+            revoke = True
+        values["is_approved"] = bool(changes["is_approved"])
+    for field in ("display_name", "email"):
         if field in changes and changes[field] != user[field]:
             values[field] = changes[field]
     if password_hash is not None:
@@ -179,9 +230,9 @@ def delete_user(conn: Connection, actor: Actor, user_id: int) -> None:
     user = find_by_id(conn, user_id)
     if user is None:
         raise NotFound("User not found")
-    if actor.kind == "user" and actor.id == user_id:
+    if actor.is_same_person(user_id):
         raise BadRequest("You cannot delete your own account")
-    if user["role"] == "admin" and user["disabled_at"] is None and _active_admins(conn) <= 1:
+    if _is_last_active_admin(conn, user):
         raise BadRequest("Cannot delete the last active admin")
     revoke_user_sessions(conn, user_id)
     conn.execute(sa.delete(users).where(users.c.id == user_id))

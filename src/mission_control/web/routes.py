@@ -90,8 +90,13 @@ def _to_login(request: Request) -> Response:
 
 
 def _safe_next(raw: str | None) -> str:
-    """Only a local path: `//evil.example` or `https://…` would make an open redirect."""
-    if not raw or not raw.startswith("/") or raw.startswith("//") or "\\" in raw:
+    """Only a local path: `//evil.example`, `/\\evil.example` or `https://…` would make an
+    open redirect. Browsers drop tab, CR and LF from URLs (`/<TAB>/evil.example` is
+    `//evil.example` to them), so any control character, space or backslash is refused too;
+    static/js/auth.js nextPath() applies the same rule."""
+    if not raw or not raw.startswith("/") or raw.startswith("//"):
+        return "/"
+    if any(ord(c) < 0x21 or c in "\\\x7f" for c in raw):
         return "/"
     return raw
 

@@ -85,9 +85,15 @@
     });
   }
 
+  // A local path only, the rule of _safe_next in web/routes.py: one leading "/", not "//" or
+  // "/\" (another host to a browser), and no control character, space or backslash anywhere
+  // (browsers drop tab, CR and LF, so "/\t/evil.example" would become "//evil.example").
   function nextPath(form) {
     var next = form.dataset.next || "/";
-    return next.charAt(0) === "/" && next.charAt(1) !== "/" ? next : "/";
+    if (next.charAt(0) !== "/" || next.charAt(1) === "/" || /[\x00-\x20\x7f\\]/.test(next)) {
+      return "/";
+    }
+    return next;
   }
 
   function setupLogin(form) {

@@ -1,12 +1,17 @@
-// Users (admin): create, change role, disable/enable, reset password, delete; Google access
-// requests: approve with a role, or reject.
+// Users (admin), a page at a time: create, change role, disable/enable, reset password, sign
+// out everywhere, delete; Google access requests: approve with a role, or reject.
 "use strict";
 (function () {
   var h = MC.h;
   var rowsEl = document.getElementById("user-rows");
   var requestList = document.getElementById("request-list");
   var requestStatus = document.getElementById("request-status");
+  var userPager = document.getElementById("user-pager");
   var resetTarget = null;
+  var requestPager = document.getElementById("request-pager");
+  var LIMIT = 50;
+  var offset = 0;
+  var requestOffset = 0;
 
   function roleSelect(value, label) {
     return h("select", { "aria-label": label },
@@ -16,14 +21,20 @@
   async function loadUsers() {
     var data;
     try {
-      data = await MC.api("GET", "/api/auth/users");
+      data = await MC.api("GET", "/api/auth/users" + MC.qs({ limit: LIMIT, offset: offset }));
     } catch (err) {
       MC.clear(rowsEl).appendChild(h("tr", {}, h("td", { colspan: 6, class: "error", text: err.message })));
       return;
     }
-    MC.clear(rowsEl);
     var users = data.users || [];
-    document.getElementById("user-count").textContent = users.length + " users";
+    if (!users.length && offset > 0) {
+      // The last one on this page was deleted: show the page before.
+      offset = Math.max(0, offset - LIMIT);
+      return loadUsers();
+    }
+    MC.clear(rowsEl);
+    document.getElementById("user-count").textContent = data.total + " users";
+    MC.pager(userPager, data.total, LIMIT, offset, function (next) { offset = next; loadUsers(); });
     users.forEach(function (u) {
       var me = u.username === MC.username;
       var role = roleSelect(u.role, "Role of " + u.username);
@@ -47,6 +58,14 @@
         });
       });
       var reset = h("button", { type: "button", class: "small", text: "Reset password", onclick: function () { openReset(u); } });
+      var signOut = h("button", { type: "button", class: "small", text: "Sign out everywhere" });
+      var signedOut = h("span", { class: "muted small", role: "status" });
+      signOut.addEventListener("click", function () {
+        MC.act(signOut, async function () {
+          var done = await MC.api("DELETE", "/api/auth/users/sessions", { id: u.id });
+          signedOut.textContent = done.revoked === 1 ? "1 session ended" : done.revoked + " sessions ended";
+        });
+      });
       var del = h("button", { type: "button", class: "small danger", text: "Delete" });
       del.addEventListener("click", function () {
         if (!window.confirm("Delete " + u.username + "? This cannot be undone.")) return;
@@ -58,8 +77,10 @@
       var actions = h("td", { class: "actions" });
       if (!me) {
         if (u.provider === "local") actions.appendChild(reset);
+        actions.appendChild(signOut);
         actions.appendChild(toggle);
         actions.appendChild(del);
+        actions.appendChild(signedOut);
       } else {
         actions.appendChild(h("span", { class: "muted small", text: "you" }));
       }
@@ -78,12 +99,18 @@
     MC.clear(requestList);
     var data;
     try {
-      data = await MC.api("GET", "/api/auth/access-requests?status=" + requestStatus.value);
+      data = await MC.api("GET", "/api/auth/access-requests" + MC.qs({ status: requestStatus.value, limit: LIMIT, offset: requestOffset }));
     } catch (err) {
       requestList.appendChild(h("li", { class: "error", text: err.message }));
       return;
     }
     var requests = data.requests || [];
+    if (!requests.length && requestOffset > 0) {
+      // The last one on this page was approved or rejected: show the page before.
+      requestOffset = Math.max(0, requestOffset - LIMIT);
+      return loadRequests();
+    }
+    MC.pager(requestPager, data.total, LIMIT, requestOffset, function (next) { requestOffset = next; loadRequests(); });
     if (!requests.length) {
       requestList.appendChild(h("li", {}, MC.empty(requestStatus.value === "pending" ? "No pending requests" : "No requests",
         "When someone signs in with Google for the first time, their request waits here for your approval.")));
@@ -155,7 +182,10 @@
     if (done) resetDialog.close();
   });
 
-  requestStatus.addEventListener("change", loadRequests);
+  requestStatus.addEventListener("change", function () {
+    requestOffset = 0;
+    loadRequests();
+  });
   loadUsers();
   loadRequests();
 })();
