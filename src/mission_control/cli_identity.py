@@ -21,12 +21,15 @@ class RequestStatus(StrEnum):
 
 def requests(
     status: RequestStatus = typer.Option(RequestStatus.pending, help="Which requests to list."),
+    limit: int = typer.Option(50, min=1, max=500, help="How many to show."),
+    offset: int = typer.Option(0, min=0, help="How many of the most recent to skip."),
 ) -> None:
     """Google access requests, most recent attempt first (the ids `approve`/`reject` take)."""
     from mission_control.google_auth.service import list_requests
 
     with cli_env() as env:
-        rows = env.db.read_sync(list_requests, status.value)
+        page = env.db.read_sync(list_requests, status.value, limit, offset)
+    rows = page["requests"]
     table = Table("id", "email", "name", "status", "attempts", "last attempt", "reviewed by")
     for request in rows:
         reviewed = request["reviewed_by"] or "-"
@@ -42,7 +45,8 @@ def requests(
             reviewed,
         )
     console.print(table)
-    console.print(f"{len(rows)} request(s) ({status.value})")
+    shown = f"{offset + 1}-{offset + len(rows)} of " if rows else ""
+    console.print(f"{shown}{page['total']} request(s) ({status.value})")
 
 
 def approve(

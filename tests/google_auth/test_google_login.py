@@ -396,7 +396,12 @@ async def test_cli_lists_and_rejects_requests(
     listed = runner.invoke(cli_app, ["users", "requests"])
     assert listed.exit_code == 0, listed.output
     assert "jane.doe@example.com" in listed.output and "sam@example.com" in listed.output
-    assert "2 request(s) (pending)" in listed.output
+    assert "1-2 of 2 request(s) (pending)" in listed.output
+    first = runner.invoke(cli_app, ["users", "requests", "--limit", "1"])
+    assert "1-1 of 2 request(s) (pending)" in first.output
+    second = runner.invoke(cli_app, ["users", "requests", "--limit", "1", "--offset", "1"])
+    assert "2-2 of 2 request(s) (pending)" in second.output
+    assert ("sam@example.com" in first.output) != ("sam@example.com" in second.output)
 
     rejected = runner.invoke(cli_app, ["users", "reject", str(sam["id"]), "--note", "not staff"])
     assert rejected.exit_code == 0, rejected.output
@@ -424,7 +429,7 @@ async def test_cli_lists_and_rejects_requests(
     assert only_rejected.exit_code == 0, only_rejected.output
     assert "sam@example.com" in only_rejected.output
     assert "jane.doe@example.com" not in only_rejected.output
-    assert "1 request(s) (rejected)" in only_rejected.output
+    assert "1-1 of 1 request(s) (rejected)" in only_rejected.output
 
     twice = runner.invoke(cli_app, ["users", "reject", str(sam["id"])])
     assert twice.exit_code == 1 and "already rejected" in twice.output
