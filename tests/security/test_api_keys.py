@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import time
 
 import httpx
 import sqlalchemy as sa
@@ -105,6 +106,18 @@ async def test_an_expired_personal_key_is_refused(
 
     await harness.rt.db.write(expire)
     assert (await harness.key_client(key).get("/api/auth/me")).status_code == 401
+
+
+async def test_every_personal_key_expires(viewer: httpx.AsyncClient) -> None:
+    before = int(time.time())
+    made = await viewer.post("/api/auth/keys", json={"name": "no-expiry-given"})
+    assert made.status_code == 201
+    expires_at = made.json()["key"]["expires_at"]
+    assert before + 90 * 86400 <= expires_at <= int(time.time()) + 90 * 86400
+    for days in (None, 0, 3651):
+        refused = await viewer.post("/api/auth/keys", json={"name": "x", "expires_in_days": days})
+        assert refused.status_code == 400, days
+    assert len((await viewer.get("/api/auth/keys")).json()["keys"]) == 1
 
 
 async def test_a_disabled_or_unapproved_owner_takes_their_personal_keys_down(

@@ -292,7 +292,7 @@ async def my_keys(rt: RuntimeDep, actor: ViewerActor) -> Response:
 def _create_key(conn: Connection, actor: Actor, body: PersonalKeyIn) -> tuple[dict[str, Any], str]:
     now = int(time.time())
     role = body.role or actor.role
-    expires = now + body.expires_in_days * 86400 if body.expires_in_days else None
+    expires = now + body.expires_in_days * 86400
     row, key = create_personal_key(
         conn, user_id=actor.id, name=body.name.strip(), role=role, expires_at=expires, now=now
     )

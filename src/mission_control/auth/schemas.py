@@ -99,11 +99,20 @@ class SessionRevoke(BaseModel):
     all: bool = False
 
 
+PERSONAL_KEY_DEFAULT_DAYS = 90
+PERSONAL_KEY_MAX_DAYS = 3650
+
+
 class PersonalKeyIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str = Field(min_length=1, max_length=100)
     role: Literal["viewer", "operator", "admin"] | None = None
-    expires_in_days: int | None = Field(None, ge=1, le=3650)
+    expires_in_days: int = Field(
+        PERSONAL_KEY_DEFAULT_DAYS,
+        ge=1,
+        le=PERSONAL_KEY_MAX_DAYS,
+        description="Every personal key expires; 90 days when not given.",
+    )
 
 
 class PersonalKeyRevoke(BaseModel):
