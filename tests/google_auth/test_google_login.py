@@ -479,3 +479,20 @@ async def test_google_admin_is_not_held_for_totp_enrolment(
         held = await local.get("/api/auth/users")
         assert held.status_code == 403 and held.json()["code"] == "2FA_ENROLLMENT_REQUIRED"
 
+
+async def test_failed_google_logins_are_limited_per_email(google: AppHarness, mint: Minter) -> None:
+    """10 failures for one email from many addresses lock that email, not the others."""
+    forged = mint(key="rogue", kid="key-a")  # claims jane.doe@, signed by the wrong key
+    for n in range(10):
+        client = google.new_client(ip=f"10.9.{n}.1")
+        assert (
+            await client.post("/api/auth/google", json={"credential": forged})
+        ).status_code == 401
+    fresh = google.new_client(ip="10.9.99.1")
+    limited = await fresh.post("/api/auth/google", json={"credential": mint()})
+    assert limited.status_code == 429 and limited.json()["error"] == "Too many requests"
+    assert _requests(google) == []
+    other = await fresh.post(
+        "/api/auth/google", json={"credential": mint(sub="2000002", email="sam@example.com")}
+    )
+    assert other.status_code == 403 and other.json()["code"] == "PENDING_APPROVAL"
