@@ -67,18 +67,16 @@ async def _write(rt: Runtime, fn: Any, *args: Any, **kwargs: Any) -> Any:
 
 
 async def _target(rt: Runtime, actor: Actor, raw: str) -> service.Target:
-    if raw == ENV_KEY:
-        if not rt.settings.openclaw_configured:
-            raise BadRequest("No gateway is configured in the environment")
-        return service.env_target(rt.settings)
     box = secret_box(rt.settings)
+    if raw == ENV_KEY:
+        return await rt.db.read(service.env_target, box, rt.settings)
     return await rt.db.read(service.target, box, actor.workspace_id, gateway_id(raw))
 
 
 async def _keep_device_token(rt: Runtime, actor: Actor, target: service.Target, token: str) -> None:
-    if target.id is not None and token != target.device_token:
+    if token != target.device_token:
         box = secret_box(rt.settings)
-        await rt.db.write(service.store_device_token, box, actor.workspace_id, target.id, token)
+        await rt.db.write(service.store_device_token, box, actor.workspace_id, target, token)
 
 
 @router.get("/api/gateways", response_model=GatewayList, summary="List gateways (admin)")
@@ -87,7 +85,7 @@ async def list_gateways(rt: RuntimeDep, actor: AdminActor) -> Response:
     `OPENCLAW_GATEWAY_*` (`source: "env"`, `id: null`). Tokens are never returned, only
     `has_token` / `has_device_token`."""
     rows = await rt.db.read(service.list_gateways, actor.workspace_id)
-    env = service.env_entry(rt.settings)
+    env = await rt.db.read(service.env_entry, secret_box(rt.settings), rt.settings)
     if env is not None:
         rows.append(env)
     return json_response({"gateways": rows, "total": len(rows)})
@@ -130,9 +128,9 @@ async def create_gateway(body: GatewayCreate, rt: RuntimeDep, actor: AdminActor)
 async def get_gateway(gid: str, rt: RuntimeDep, actor: AdminActor) -> Response:
     """One registered gateway (admin) → `{gateway}`; 404 when missing."""
     if gid == ENV_KEY:
-        env = service.env_entry(rt.settings)
+        env = await rt.db.read(service.env_entry, secret_box(rt.settings), rt.settings)
         if env is None:
-            raise BadRequest("No gateway is configured in the environment")
+            raise BadRequest(service.NO_ENV_GATEWAY)
         return json_response({"gateway": env})
     gateway = await rt.db.read(service.get_gateway, actor.workspace_id, gateway_id(gid))
     return json_response({"gateway": gateway})

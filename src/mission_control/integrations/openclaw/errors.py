@@ -105,7 +105,7 @@ def guidance_for(code: str, details: dict[str, Any], *, origin: str | None) -> s
         return (
             "The gateway token does not match gateway.auth.token in the gateway's config. "
             "Update the token stored for this gateway (PATCH /api/gateways/{id}) or "
-            "OPENCLAW_GATEWAY_TOKEN."
+            "OPENCLAW_GATEWAY_TOKEN (in the environment or on the Integrations page)."
         )
     if code == AUTH_DEVICE_TOKEN_MISMATCH:
         return (

@@ -58,9 +58,6 @@ class GatewayPool:
             allow_insecure=settings.openclaw_allow_insecure,
         )
 
-    def env_config(self) -> GatewayConfig:
-        return self.config(self.settings.openclaw_url, self.settings.openclaw_gateway_token)
-
     async def client(
         self, key: str, config: GatewayConfig, *, on_device_token: DeviceTokenSink | None = None
     ) -> GatewayClient:
