@@ -10,6 +10,7 @@ from mission_control.errors import AppError
 from mission_control.gateways.service import Target
 from mission_control.integrations.openclaw.client import GatewayClient, display_url
 from mission_control.integrations.openclaw.errors import (
+    DeviceIdentityUnusable,
     GatewayError,
     GatewayTimeout,
     GatewayUnreachable,
@@ -20,10 +21,18 @@ from mission_control.integrations.openclaw.pool import GatewayPool
 MAX_ITEMS = 500
 
 
+def _status(exc: GatewayError) -> int:
+    """400 for a URL we refuse to use, 503 while our own device key is unusable, 504 when
+    the gateway is silent, 502 otherwise."""
+    if isinstance(exc, InsecureTransport) or exc.code == "INVALID_GATEWAY_URL":
+        return 400
+    if isinstance(exc, DeviceIdentityUnusable):
+        return 503
+    return 504 if isinstance(exc, GatewayTimeout) else 502
+
+
 def as_app_error(exc: GatewayError) -> AppError:
-    """400 for a URL we refuse to use, 504 when the gateway is silent, 502 otherwise."""
-    refused_here = isinstance(exc, InsecureTransport) or exc.code == "INVALID_GATEWAY_URL"
-    status = 400 if refused_here else 504 if isinstance(exc, GatewayTimeout) else 502
+    status = _status(exc)
     body = exc.as_dict()
     message = body.pop("error")
     return AppError(message, status=status, **body)
@@ -44,9 +53,10 @@ async def probe(pool: GatewayPool, target: Target) -> tuple[dict[str, Any], str]
     if target.problem:
         result.update(status="error", error=target.problem, code="TOKEN_UNREADABLE")
         return result, target.device_token
-    client = await client_for(pool, target)
+    client: GatewayClient | None = None
     started = time.perf_counter()
     try:
+        client = await client_for(pool, target)
         hello = await client.connect(attempts=1)
         health = await client.request("health")
     except GatewayError as exc:
@@ -57,7 +67,7 @@ async def probe(pool: GatewayPool, target: Target) -> tuple[dict[str, Any], str]
             code=exc.code,
             guidance=exc.guidance or None,
         )
-        return result, client.device_token
+        return result, client.device_token if client is not None else target.device_token
     healthy = isinstance(health, dict) and health.get("ok") is True
     result.update(
         status="online" if healthy else "error",
@@ -84,12 +94,28 @@ async def call(
     """One request on the reused connection; answers the payload and the device token after."""
     if target.problem:
         raise AppError(target.problem, status=409, code="TOKEN_UNREADABLE")
-    client = await client_for(pool, target)
     try:
+        client = await client_for(pool, target)
         payload = await client.request(method, params)
     except GatewayError as exc:
         raise as_app_error(exc) from None
     return payload, client.device_token
+
+
+async def verify(pool: GatewayPool, url: str, token: str) -> str:
+    """Connect once on a client of its own (the URL is not registered yet) and answer the
+    device token the gateway issued; any failure is the API error to answer with."""
+    try:
+        client = GatewayClient(pool.config(url, token), pool.identity())
+    except GatewayError as exc:
+        raise as_app_error(exc) from None
+    try:
+        await client.connect(attempts=1)
+    except GatewayError as exc:
+        raise as_app_error(exc) from None
+    finally:
+        await client.close()
+    return client.device_token
 
 
 def items(payload: Any, key: str) -> list[dict[str, Any]]:

@@ -24,8 +24,7 @@ from mission_control.gateways.schemas import (
     SessionList,
     Success,
 )
-from mission_control.integrations.openclaw.client import GatewayClient, transport_problem
-from mission_control.integrations.openclaw.errors import GatewayError
+from mission_control.integrations.openclaw.client import transport_problem
 from mission_control.integrations.openclaw.pool import ENV_KEY
 from mission_control.pagination import clamp_limit
 from mission_control.responses import json_response
@@ -101,22 +100,14 @@ async def create_gateway(body: GatewayCreate, rt: RuntimeDep, actor: AdminActor)
     """Register `{name, url (ws:// or wss://), token?, is_primary?, verify?}` (admin) → 201
     `{gateway}`. The token is stored encrypted and never returned. With `verify: true` the
     gateway is connected first (bounded waits); any failure → 502/504 (400 for an insecure
-    URL) with `code` and `guidance`, and nothing is saved. A taken name → 409."""
+    URL, 503 while the device identity is unusable) with `code` and `guidance`, and nothing is
+    saved. A taken name → 409."""
     fields = body.model_dump()
     _usable_url(rt, fields["url"])
     device_token, status = "", "unknown"
     if body.verify:
-        pool = rt.gateways
-        client = GatewayClient(
-            pool.config(fields["url"], fields.get("token") or ""), pool.identity()
-        )
-        try:
-            await client.connect(attempts=1)
-            device_token, status = client.device_token, "online"
-        except GatewayError as exc:
-            raise live.as_app_error(exc) from None
-        finally:
-            await client.close()
+        device_token = await live.verify(rt.gateways, fields["url"], fields.get("token") or "")
+        status = "online"
     box = secret_box(rt.settings)
     gateway = await _write(
         rt, service.create_gateway, actor, box, fields, device_token=device_token, status=status

@@ -86,6 +86,12 @@ class GatewayRefused(GatewayError):
         self.retry_after_ms = retry_after_ms
 
 
+class DeviceIdentityUnusable(GatewayError):
+    """This server's own device key cannot be read or created: nothing to sign in with."""
+
+    code = "DEVICE_IDENTITY_UNUSABLE"
+
+
 class InsecureTransport(GatewayError):
     """Device signing over plain ws:// to a host that is not this machine."""
 
