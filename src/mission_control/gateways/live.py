@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 from mission_control.errors import AppError
 from mission_control.gateways.service import Target
-from mission_control.integrations.openclaw.client import GatewayClient, display_url
+from mission_control.integrations.openclaw.client import GatewayClient, Hello, display_url
 from mission_control.integrations.openclaw.errors import (
     DeviceIdentityUnusable,
     GatewayError,
@@ -19,6 +20,7 @@ from mission_control.integrations.openclaw.errors import (
 from mission_control.integrations.openclaw.pool import GatewayPool
 
 MAX_ITEMS = 500
+T = TypeVar("T")
 
 
 def _status(exc: GatewayError) -> int:
@@ -38,6 +40,21 @@ def as_app_error(exc: GatewayError) -> AppError:
     return AppError(message, status=status, **body)
 
 
+async def within_deadline(pool: GatewayPool, url: str, work: Callable[[], Awaitable[T]]) -> T:
+    """Run one probe or call under MC_OPENCLAW_DEADLINE: each wait inside is bounded, but a
+    gateway that answers just in time at every step could otherwise hold it for minutes."""
+    deadline = pool.settings.openclaw_deadline
+    try:
+        async with asyncio.timeout(deadline):
+            return await work()
+    except TimeoutError:
+        raise GatewayTimeout(
+            f"{display_url(url)} did not finish within {deadline:g} s (MC_OPENCLAW_DEADLINE)",
+            guidance="The gateway accepted the connection but is too slow or stuck; check its "
+            "health and log.",
+        ) from None
+
+
 async def client_for(pool: GatewayPool, target: Target) -> GatewayClient:
     config = pool.config(target.url, target.token, target.device_token)
     return await pool.client(target.key, config)
@@ -55,10 +72,14 @@ async def probe(pool: GatewayPool, target: Target) -> tuple[dict[str, Any], str]
         return result, target.device_token
     client: GatewayClient | None = None
     started = time.perf_counter()
-    try:
+
+    async def talk() -> tuple[Hello, Any]:
+        nonlocal client
         client = await client_for(pool, target)
-        hello = await client.connect(attempts=1)
-        health = await client.request("health")
+        return await client.connect(attempts=1), await client.request("health")
+
+    try:
+        hello, health = await within_deadline(pool, target.url, talk)
     except GatewayError as exc:
         offline = isinstance(exc, GatewayUnreachable | GatewayTimeout)
         result.update(
@@ -78,7 +99,7 @@ async def probe(pool: GatewayPool, target: Target) -> tuple[dict[str, Any], str]
     )
     if not healthy:
         result.update(error="The gateway reports itself unhealthy", code="GATEWAY_UNHEALTHY")
-    return result, client.device_token
+    return result, client.device_token if client is not None else target.device_token
 
 
 async def probe_all(
@@ -94,12 +115,15 @@ async def call(
     """One request on the reused connection; answers the payload and the device token after."""
     if target.problem:
         raise AppError(target.problem, status=409, code="TOKEN_UNREADABLE")
-    try:
+
+    async def talk() -> tuple[Any, str]:
         client = await client_for(pool, target)
-        payload = await client.request(method, params)
+        return await client.request(method, params), client.device_token
+
+    try:
+        return await within_deadline(pool, target.url, talk)
     except GatewayError as exc:
         raise as_app_error(exc) from None
-    return payload, client.device_token
 
 
 async def verify(pool: GatewayPool, url: str, token: str) -> str:
@@ -110,7 +134,7 @@ async def verify(pool: GatewayPool, url: str, token: str) -> str:
     except GatewayError as exc:
         raise as_app_error(exc) from None
     try:
-        await client.connect(attempts=1)
+        await within_deadline(pool, url, lambda: client.connect(attempts=1))
     except GatewayError as exc:
         raise as_app_error(exc) from None
     finally:
