@@ -496,3 +496,26 @@ async def test_failed_google_logins_are_limited_per_email(google: AppHarness, mi
         "/api/auth/google", json={"credential": mint(sub="2000002", email="sam@example.com")}
     )
     assert other.status_code == 403 and other.json()["code"] == "PENDING_APPROVAL"
+
+
+async def test_a_known_address_is_not_locked_out_by_forged_tokens(
+    google: AppHarness, mint: Minter
+) -> None:
+    """Like a password login's known IP: where the owner signed in before still works."""
+    home = google.new_client(ip="10.7.0.1")
+    await home.post("/api/auth/google", json={"credential": mint()})
+    [request] = _requests(google)
+    await _approve(google, request["id"])
+    assert (await home.post("/api/auth/google", json={"credential": mint()})).status_code == 200
+    forged = mint(key="rogue", kid="key-a")
+    for n in range(10):
+        client = google.new_client(ip=f"10.8.{n}.1")
+        assert (
+            await client.post("/api/auth/google", json={"credential": forged})
+        ).status_code == 401
+    elsewhere = google.new_client(ip="10.8.99.1")
+    assert (
+        await elsewhere.post("/api/auth/google", json={"credential": mint()})
+    ).status_code == 429
+    again = await home.post("/api/auth/google", json={"credential": mint()})
+    assert again.status_code == 200

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Literal
 
 from fastapi import APIRouter, Query, Request
@@ -82,7 +83,8 @@ async def google_login(request: Request, rt: RuntimeDep) -> Response:
     account = f"google:{email}" if email else ""
     failed = False
     try:
-        if account:
+        now = int(time.time())
+        if account and not await rt.db.read(service.signed_in_from, email, origin.ip, now):
             wait = await throttle.admit("login_user", account)
             if wait:
                 raise await refusal(rt.security, origin.ip, "login_user", wait)
