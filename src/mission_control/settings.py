@@ -292,6 +292,13 @@ class Settings(BaseSettings):
         validation_alias=_alias("MC_OPENCLAW_REQUEST_TIMEOUT"),
         description="Seconds to wait for the answer to one gateway request.",
     )
+    openclaw_deadline: float = Field(
+        45.0,
+        ge=0.5,
+        le=600,
+        validation_alias=_alias("MC_OPENCLAW_DEADLINE"),
+        description="Seconds one gateway probe or call may take in all (connect and answer).",
+    )
     argon2_memory_kib: int = Field(
         19456,
         ge=8192,

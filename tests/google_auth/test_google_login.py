@@ -510,3 +510,75 @@ async def test_malformed_tokens_get_a_clear_401_and_change_nothing(
         return int(conn.execute(sa.select(sa.func.count()).select_from(users)).scalar() or 0)
 
     assert google.rt.db.read_sync(user_count) == 0
+
+
+async def test_google_admin_is_not_held_for_totp_enrolment(
+    harness_factory: Any, jwks_server: JWKSServer, mint: Minter
+) -> None:
+    """MC_REQUIRE_2FA_FOR_ADMINS holds local admins only: a Google admin cannot enrol in TOTP
+    (Google holds their second factor), so holding them would lock them out for good."""
+    from mission_control.google_auth.service import review_request
+    from mission_control.security.actor import system_actor
+
+    async with harness_factory(
+        google_client_id=CLIENT_ID, google_jwks_url=jwks_server.url, require_2fa_for_admins=True
+    ) as harness:
+        client = harness.new_client()
+        assert (
+            await client.post("/api/auth/google", json={"credential": mint()})
+        ).status_code == 403
+        [request] = _requests(harness)
+        await harness.rt.db.write(
+            review_request, system_actor("cli"), request["id"], "approve", "admin", None
+        )
+        signed_in = await client.post("/api/auth/google", json={"credential": mint()})
+        assert signed_in.status_code == 200
+        assert signed_in.json()["user"]["role"] == "admin"
+        assert (await client.get("/api/auth/users")).status_code == 200
+        refused = await client.post("/api/auth/2fa/setup")
+        assert refused.status_code == 400
+        # a local admin is still held until enrolment
+        local = await harness.login_client("root", "admin")
+        held = await local.get("/api/auth/users")
+        assert held.status_code == 403 and held.json()["code"] == "2FA_ENROLLMENT_REQUIRED"
+
+
+async def test_failed_google_logins_are_limited_per_email(google: AppHarness, mint: Minter) -> None:
+    """10 failures for one email from many addresses lock that email, not the others."""
+    forged = mint(key="rogue", kid="key-a")  # claims jane.doe@, signed by the wrong key
+    for n in range(10):
+        client = google.new_client(ip=f"10.9.{n}.1")
+        assert (
+            await client.post("/api/auth/google", json={"credential": forged})
+        ).status_code == 401
+    fresh = google.new_client(ip="10.9.99.1")
+    limited = await fresh.post("/api/auth/google", json={"credential": mint()})
+    assert limited.status_code == 429 and limited.json()["error"] == "Too many requests"
+    assert _requests(google) == []
+    other = await fresh.post(
+        "/api/auth/google", json={"credential": mint(sub="2000002", email="sam@example.com")}
+    )
+    assert other.status_code == 403 and other.json()["code"] == "PENDING_APPROVAL"
+
+
+async def test_a_known_address_is_not_locked_out_by_forged_tokens(
+    google: AppHarness, mint: Minter
+) -> None:
+    """Like a password login's known IP: where the owner signed in before still works."""
+    home = google.new_client(ip="10.7.0.1")
+    await home.post("/api/auth/google", json={"credential": mint()})
+    [request] = _requests(google)
+    await _approve(google, request["id"])
+    assert (await home.post("/api/auth/google", json={"credential": mint()})).status_code == 200
+    forged = mint(key="rogue", kid="key-a")
+    for n in range(10):
+        client = google.new_client(ip=f"10.8.{n}.1")
+        assert (
+            await client.post("/api/auth/google", json={"credential": forged})
+        ).status_code == 401
+    elsewhere = google.new_client(ip="10.8.99.1")
+    assert (
+        await elsewhere.post("/api/auth/google", json={"credential": mint()})
+    ).status_code == 429
+    again = await home.post("/api/auth/google", json={"credential": mint()})
+    assert again.status_code == 200

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 from mission_control.errors import AppError
 from mission_control.gateways.service import Target
-from mission_control.integrations.openclaw.client import GatewayClient, display_url
+from mission_control.integrations.openclaw.client import GatewayClient, Hello, display_url
 from mission_control.integrations.openclaw.errors import (
+    DeviceIdentityUnusable,
     GatewayError,
     GatewayTimeout,
     GatewayUnreachable,
@@ -18,15 +20,39 @@ from mission_control.integrations.openclaw.errors import (
 from mission_control.integrations.openclaw.pool import GatewayPool
 
 MAX_ITEMS = 500
+T = TypeVar("T")
+
+
+def _status(exc: GatewayError) -> int:
+    """400 for a URL we refuse to use, 503 while our own device key is unusable, 504 when
+    the gateway is silent, 502 otherwise."""
+    if isinstance(exc, InsecureTransport) or exc.code == "INVALID_GATEWAY_URL":
+        return 400
+    if isinstance(exc, DeviceIdentityUnusable):
+        return 503
+    return 504 if isinstance(exc, GatewayTimeout) else 502
 
 
 def as_app_error(exc: GatewayError) -> AppError:
-    """400 for a URL we refuse to use, 504 when the gateway is silent, 502 otherwise."""
-    refused_here = isinstance(exc, InsecureTransport) or exc.code == "INVALID_GATEWAY_URL"
-    status = 400 if refused_here else 504 if isinstance(exc, GatewayTimeout) else 502
+    status = _status(exc)
     body = exc.as_dict()
     message = body.pop("error")
     return AppError(message, status=status, **body)
+
+
+async def within_deadline(pool: GatewayPool, url: str, work: Callable[[], Awaitable[T]]) -> T:
+    """Run one probe or call under MC_OPENCLAW_DEADLINE: each wait inside is bounded, but a
+    gateway that answers just in time at every step could otherwise hold it for minutes."""
+    deadline = pool.settings.openclaw_deadline
+    try:
+        async with asyncio.timeout(deadline):
+            return await work()
+    except TimeoutError:
+        raise GatewayTimeout(
+            f"{display_url(url)} did not finish within {deadline:g} s (MC_OPENCLAW_DEADLINE)",
+            guidance="The gateway accepted the connection but is too slow or stuck; check its "
+            "health and log.",
+        ) from None
 
 
 async def client_for(pool: GatewayPool, target: Target) -> GatewayClient:
@@ -44,11 +70,16 @@ async def probe(pool: GatewayPool, target: Target) -> tuple[dict[str, Any], str]
     if target.problem:
         result.update(status="error", error=target.problem, code="TOKEN_UNREADABLE")
         return result, target.device_token
-    client = await client_for(pool, target)
+    client: GatewayClient | None = None
     started = time.perf_counter()
+
+    async def talk() -> tuple[Hello, Any]:
+        nonlocal client
+        client = await client_for(pool, target)
+        return await client.connect(attempts=1), await client.request("health")
+
     try:
-        hello = await client.connect(attempts=1)
-        health = await client.request("health")
+        hello, health = await within_deadline(pool, target.url, talk)
     except GatewayError as exc:
         offline = isinstance(exc, GatewayUnreachable | GatewayTimeout)
         result.update(
@@ -57,7 +88,7 @@ async def probe(pool: GatewayPool, target: Target) -> tuple[dict[str, Any], str]
             code=exc.code,
             guidance=exc.guidance or None,
         )
-        return result, client.device_token
+        return result, client.device_token if client is not None else target.device_token
     healthy = isinstance(health, dict) and health.get("ok") is True
     result.update(
         status="online" if healthy else "error",
@@ -68,7 +99,7 @@ async def probe(pool: GatewayPool, target: Target) -> tuple[dict[str, Any], str]
     )
     if not healthy:
         result.update(error="The gateway reports itself unhealthy", code="GATEWAY_UNHEALTHY")
-    return result, client.device_token
+    return result, client.device_token if client is not None else target.device_token
 
 
 async def probe_all(
@@ -84,12 +115,31 @@ async def call(
     """One request on the reused connection; answers the payload and the device token after."""
     if target.problem:
         raise AppError(target.problem, status=409, code="TOKEN_UNREADABLE")
-    client = await client_for(pool, target)
+
+    async def talk() -> tuple[Any, str]:
+        client = await client_for(pool, target)
+        return await client.request(method, params), client.device_token
+
     try:
-        payload = await client.request(method, params)
+        return await within_deadline(pool, target.url, talk)
     except GatewayError as exc:
         raise as_app_error(exc) from None
-    return payload, client.device_token
+
+
+async def verify(pool: GatewayPool, url: str, token: str) -> str:
+    """Connect once on a client of its own (the URL is not registered yet) and answer the
+    device token the gateway issued; any failure is the API error to answer with."""
+    try:
+        client = GatewayClient(pool.config(url, token), pool.identity())
+    except GatewayError as exc:
+        raise as_app_error(exc) from None
+    try:
+        await within_deadline(pool, url, lambda: client.connect(attempts=1))
+    except GatewayError as exc:
+        raise as_app_error(exc) from None
+    finally:
+        await client.close()
+    return client.device_token
 
 
 def items(payload: Any, key: str) -> list[dict[str, Any]]:

@@ -24,8 +24,7 @@ from mission_control.gateways.schemas import (
     SessionList,
     Success,
 )
-from mission_control.integrations.openclaw.client import GatewayClient, transport_problem
-from mission_control.integrations.openclaw.errors import GatewayError
+from mission_control.integrations.openclaw.client import transport_problem
 from mission_control.integrations.openclaw.pool import ENV_KEY
 from mission_control.pagination import clamp_limit
 from mission_control.responses import json_response
@@ -67,18 +66,16 @@ async def _write(rt: Runtime, fn: Any, *args: Any, **kwargs: Any) -> Any:
 
 
 async def _target(rt: Runtime, actor: Actor, raw: str) -> service.Target:
-    if raw == ENV_KEY:
-        if not rt.settings.openclaw_configured:
-            raise BadRequest("No gateway is configured in the environment")
-        return service.env_target(rt.settings)
     box = secret_box(rt.settings)
+    if raw == ENV_KEY:
+        return await rt.db.read(service.env_target, box, rt.settings)
     return await rt.db.read(service.target, box, actor.workspace_id, gateway_id(raw))
 
 
 async def _keep_device_token(rt: Runtime, actor: Actor, target: service.Target, token: str) -> None:
-    if target.id is not None and token != target.device_token:
+    if token != target.device_token:
         box = secret_box(rt.settings)
-        await rt.db.write(service.store_device_token, box, actor.workspace_id, target.id, token)
+        await rt.db.write(service.store_device_token, box, actor.workspace_id, target, token)
 
 
 @router.get("/api/gateways", response_model=GatewayList, summary="List gateways (admin)")
@@ -87,7 +84,7 @@ async def list_gateways(rt: RuntimeDep, actor: AdminActor) -> Response:
     `OPENCLAW_GATEWAY_*` (`source: "env"`, `id: null`). Tokens are never returned, only
     `has_token` / `has_device_token`."""
     rows = await rt.db.read(service.list_gateways, actor.workspace_id)
-    env = service.env_entry(rt.settings)
+    env = await rt.db.read(service.env_entry, secret_box(rt.settings), rt.settings)
     if env is not None:
         rows.append(env)
     return json_response({"gateways": rows, "total": len(rows)})
@@ -103,22 +100,14 @@ async def create_gateway(body: GatewayCreate, rt: RuntimeDep, actor: AdminActor)
     """Register `{name, url (ws:// or wss://), token?, is_primary?, verify?}` (admin) → 201
     `{gateway}`. The token is stored encrypted and never returned. With `verify: true` the
     gateway is connected first (bounded waits); any failure → 502/504 (400 for an insecure
-    URL) with `code` and `guidance`, and nothing is saved. A taken name → 409."""
+    URL, 503 while the device identity is unusable) with `code` and `guidance`, and nothing is
+    saved. A taken name → 409."""
     fields = body.model_dump()
     _usable_url(rt, fields["url"])
     device_token, status = "", "unknown"
     if body.verify:
-        pool = rt.gateways
-        client = GatewayClient(
-            pool.config(fields["url"], fields.get("token") or ""), pool.identity()
-        )
-        try:
-            await client.connect(attempts=1)
-            device_token, status = client.device_token, "online"
-        except GatewayError as exc:
-            raise live.as_app_error(exc) from None
-        finally:
-            await client.close()
+        device_token = await live.verify(rt.gateways, fields["url"], fields.get("token") or "")
+        status = "online"
     box = secret_box(rt.settings)
     gateway = await _write(
         rt, service.create_gateway, actor, box, fields, device_token=device_token, status=status
@@ -130,9 +119,9 @@ async def create_gateway(body: GatewayCreate, rt: RuntimeDep, actor: AdminActor)
 async def get_gateway(gid: str, rt: RuntimeDep, actor: AdminActor) -> Response:
     """One registered gateway (admin) → `{gateway}`; 404 when missing."""
     if gid == ENV_KEY:
-        env = service.env_entry(rt.settings)
+        env = await rt.db.read(service.env_entry, secret_box(rt.settings), rt.settings)
         if env is None:
-            raise BadRequest("No gateway is configured in the environment")
+            raise BadRequest(service.NO_ENV_GATEWAY)
         return json_response({"gateway": env})
     gateway = await rt.db.read(service.get_gateway, actor.workspace_id, gateway_id(gid))
     return json_response({"gateway": gateway})

@@ -1,20 +1,24 @@
-"""The gateway registry: rows with encrypted tokens, their probe results, and audit rows."""
+"""The gateway registry: rows with encrypted tokens, their probe results, and audit rows; and
+the environment's gateway, whose token may also be stored through /api/integrations."""
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from mission_control.db.rows import inserted_id
-from mission_control.db.tables import gateways
+from mission_control.db.tables import gateways, settings_table
 from mission_control.errors import BadRequest, Conflict, NotFound
 from mission_control.integrations.openclaw.client import display_url
 from mission_control.integrations.openclaw.pool import ENV_KEY
+from mission_control.integrations.secrets.service import is_set, resolve
 from mission_control.security.actor import Actor
 from mission_control.security.audit import audit
 from mission_control.security.secretbox import SecretBox, SecretBoxError
@@ -24,6 +28,11 @@ NOT_FOUND = "Gateway not found"
 MAX_GATEWAYS = 100
 MAX_ERROR = 500
 STATUSES = ("online", "offline", "error")
+ENV_TOKEN = "OPENCLAW_GATEWAY_TOKEN"  # noqa: S105 - the name of the variable
+# The environment gateway's device token, encrypted with the URL it was issued for. The
+# `security.` prefix keeps it out of /api/settings.
+ENV_DEVICE_TOKEN_SETTING = "security.openclaw_env_device_token"  # noqa: S105 - a key name
+NO_ENV_GATEWAY = "No gateway is configured in the environment"
 
 
 @dataclass(frozen=True)
@@ -77,21 +86,95 @@ def public(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def env_entry(settings: Settings, *, status: str = "unknown") -> dict[str, Any] | None:
+def env_configured(conn: Connection, settings: Settings) -> bool:
+    """An environment gateway exists: OPENCLAW_GATEWAY_URL/HOST/PORT, or a gateway token in
+    the environment or stored through /api/integrations (then at the default URL)."""
+    return settings.openclaw_configured or is_set(conn, settings, ENV_TOKEN)
+
+
+def _env_device_token(conn: Connection, box: SecretBox, url: str) -> str:
+    raw = conn.execute(
+        sa.select(settings_table.c.value).where(settings_table.c.key == ENV_DEVICE_TOKEN_SETTING)
+    ).scalar()
+    if raw is None:
+        return ""
+    try:
+        kept = json.loads(box.decrypt(raw))
+    except (SecretBoxError, ValueError):
+        return ""  # unreadable: sign in with the gateway token, which issues a new one
+    if not isinstance(kept, dict) or kept.get("url") != url:
+        return ""  # issued by the gateway at another URL
+    token = kept.get("token")
+    return token if isinstance(token, str) else ""
+
+
+def store_env_device_token(conn: Connection, box: SecretBox, url: str, token: str) -> None:
+    """Keep (or forget, when empty) the device token the environment's gateway issued."""
+    if not token:
+        conn.execute(
+            sa.delete(settings_table).where(settings_table.c.key == ENV_DEVICE_TOKEN_SETTING)
+        )
+        return
+    values = {
+        "key": ENV_DEVICE_TOKEN_SETTING,
+        "value": box.encrypt(json.dumps({"url": url, "token": token})),
+        "description": "Device token issued by the environment's OpenClaw gateway (encrypted)",
+        "category": "security",
+        "updated_by": "gateway",
+        "updated_at": int(time.time()),
+    }
+    insert = (postgresql if conn.dialect.name == "postgresql" else sqlite).insert
+    statement = insert(settings_table).values(**values)
+    conn.execute(
+        statement.on_conflict_do_update(
+            index_elements=[settings_table.c.key],
+            set_={k: statement.excluded[k] for k in values if k != "key"},
+        )
+    )
+
+
+def _env_target(conn: Connection, box: SecretBox, settings: Settings) -> Target | None:
+    try:
+        token, problem = resolve(conn, settings, box, ENV_TOKEN) or "", ""
+    except SecretBoxError:
+        token, problem = (
+            "",
+            "The stored OPENCLAW_GATEWAY_TOKEN cannot be decrypted (MC_SECRET_KEY or the key "
+            "file changed); store it again with PUT /api/integrations.",
+        )
+    if not (settings.openclaw_configured or token or problem):
+        return None
+    url = settings.openclaw_url
+    device = _env_device_token(conn, box, url)
+    return Target(ENV_KEY, None, "environment", url, token, device, problem=problem)
+
+
+def env_target(conn: Connection, box: SecretBox, settings: Settings) -> Target:
+    """The environment's gateway with its token (stored first, then the environment)."""
+    found = _env_target(conn, box, settings)
+    if found is None:
+        raise BadRequest(NO_ENV_GATEWAY)
+    return found
+
+
+def env_entry(
+    conn: Connection, box: SecretBox, settings: Settings, *, status: str = "unknown"
+) -> dict[str, Any] | None:
     """The gateway configured by OPENCLAW_GATEWAY_* (read-only here), when there is one."""
-    if not settings.openclaw_configured:
+    found = _env_target(conn, box, settings)
+    if found is None:
         return None
     return {
         "id": None,
         "name": "environment",
-        "url": settings.openclaw_url,
+        "url": found.url,
         "source": "env",
         "is_primary": False,
         "status": status,
-        "last_error": None,
+        "last_error": found.problem or None,
         "last_seen": None,
-        "has_token": bool(settings.openclaw_gateway_token),
-        "has_device_token": False,
+        "has_token": bool(found.token or found.problem),
+        "has_device_token": bool(found.device_token),
         "created_at": None,
         "updated_at": None,
     }
@@ -148,12 +231,6 @@ def _target(row: dict[str, Any], box: SecretBox) -> Target:
     return Target(str(row["id"]), row["id"], row["name"], row["url"], token, device)
 
 
-def env_target(settings: Settings) -> Target:
-    return Target(
-        ENV_KEY, None, "environment", settings.openclaw_url, settings.openclaw_gateway_token, ""
-    )
-
-
 def target(conn: Connection, box: SecretBox, workspace_id: int, gateway_id: int) -> Target:
     return _target(_row(conn, workspace_id, gateway_id), box)
 
@@ -162,8 +239,9 @@ def all_targets(
     conn: Connection, box: SecretBox, workspace_id: int, settings: Settings
 ) -> list[Target]:
     found = [_target(r, box) for r in _rows(conn, workspace_id)]
-    if settings.openclaw_configured:
-        found.append(env_target(settings))
+    env = _env_target(conn, box, settings)
+    if env is not None:
+        found.append(env)
     return found
 
 
@@ -302,12 +380,15 @@ def delete_gateway(conn: Connection, actor: Actor, gateway_id: int) -> None:
 
 
 def store_device_token(
-    conn: Connection, box: SecretBox, workspace_id: int, gateway_id: int, token: str
+    conn: Connection, box: SecretBox, workspace_id: int, target: Target, token: str
 ) -> None:
     """Keep (or forget, when empty) the device token a gateway issued in hello-ok."""
+    if target.id is None:
+        store_env_device_token(conn, box, target.url, token)
+        return
     conn.execute(
         sa.update(gateways)
-        .where(gateways.c.id == gateway_id, gateways.c.workspace_id == workspace_id)
+        .where(gateways.c.id == target.id, gateways.c.workspace_id == workspace_id)
         .values(device_token_encrypted=box.encrypt(token) if token else None)
     )
 
@@ -324,6 +405,8 @@ def record_health(
     for probed, result, device_token in results:
         summary[result["status"]] += 1
         if probed.id is None:
+            if device_token != probed.device_token:
+                store_env_device_token(conn, box, probed.url, device_token)
             continue
         values: dict[str, Any] = {
             "status": result["status"],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Literal
 
 from fastapi import APIRouter, Query, Request
@@ -29,6 +30,7 @@ from mission_control.integrations.google import (
     GoogleTokenError,
     GoogleVerifier,
     JWKSCache,
+    claimed_email,
 )
 from mission_control.pagination import CAPS, clamp_limit, clamp_offset, page_params
 from mission_control.query import documented_params
@@ -76,8 +78,19 @@ async def google_login(request: Request, rt: RuntimeDep) -> Response:
     wait = await throttle.admit("login_ip", origin.ip)
     if wait:
         raise await refusal(rt.security, origin.ip, "login_ip", wait)
+    held = {"login_ip": origin.ip}
+    # Per account too (security.md 5b): keyed by the email the token claims, in a space of
+    # its own so Google attempts never count against a local username.
+    email = claimed_email(credential)
+    account = f"google:{email}" if email else ""
     failed = False
     try:
+        now = int(time.time())
+        if account and not await rt.db.read(service.signed_in_from, email, origin.ip, now):
+            wait = await throttle.admit("login_user", account)
+            if wait:
+                raise await refusal(rt.security, origin.ip, "login_user", wait)
+            held["login_user"] = account
         try:
             identity = await google_verifier(request, rt).verify(credential)
         except GoogleTokenError as exc:
@@ -100,10 +113,13 @@ async def google_login(request: Request, rt: RuntimeDep) -> Response:
             failed = True
             raise Unauthorized("Invalid credentials")
     finally:
-        if failed:
-            await throttle.failed("login_ip", origin.ip)
-        else:
-            await throttle.release("login_ip", origin.ip)
+        for bucket, key in held.items():
+            if failed:
+                await throttle.failed(bucket, key)
+            else:
+                await throttle.release(bucket, key)
+    if account:
+        await throttle.forgive("login_user", account)
     assert outcome.user is not None and outcome.token is not None
     response = json_response({"user": public_user(outcome.user)})
     set_session_cookie(response, rt.settings, outcome.token)

@@ -42,6 +42,21 @@ class GoogleIdentity:
     hosted_domain: str | None
 
 
+def claimed_email(credential: str) -> str:
+    """The email a token claims, read without any check: only a key for the per-account login
+    limit (like the username of a password login), never an identity."""
+    if len(credential.encode("utf-8", "replace")) > MAX_TOKEN_BYTES:
+        return ""
+    try:
+        claims = jwt.decode(credential, options={"verify_signature": False})
+    except jwt.InvalidTokenError:
+        return ""
+    email = claims.get("email")
+    if not isinstance(email, str) or "@" not in email or len(email) > 320:
+        return ""
+    return email.strip().lower()
+
+
 class JWKSCache:
     """Google's public keys by `kid`: refetched when stale or when an unknown `kid` shows up,
     but never more often than `min_refresh_s`, and each fetch bounded by `timeout_s`."""

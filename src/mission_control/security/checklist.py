@@ -17,6 +17,7 @@ from sqlalchemy.engine import Connection
 
 from mission_control.db.engine import sqlite_path
 from mission_control.db.tables import gateways, users
+from mission_control.gateways.service import env_configured
 from mission_control.integrations.openclaw.client import display_url, transport_problem
 from mission_control.security.api_keys import global_key_status
 from mission_control.security.network import parse_networks
@@ -389,7 +390,7 @@ def _gateway_urls(conn: Connection, settings: Settings) -> list[str]:
             sa.select(gateways.c.url).order_by(gateways.c.id).limit(MAX_GATEWAYS_CHECKED)
         ).scalars()
     ]
-    if settings.openclaw_configured:
+    if env_configured(conn, settings):
         urls.append(settings.openclaw_url)
     return urls
 

@@ -1,4 +1,6 @@
-"""MC_REQUIRE_2FA_FOR_ADMINS: an admin without 2FA may only enrol, see themselves, or log out."""
+"""MC_REQUIRE_2FA_FOR_ADMINS: a local admin without 2FA may only enrol, see themselves, or log
+out. Google accounts are exempt: they sign in only through Google, which holds their second
+factor, and TOTP enrolment is for local accounts."""
 
 from __future__ import annotations
 
@@ -19,7 +21,8 @@ ENROLMENT_PATHS = frozenset(
 
 class AdminTwoFactorMiddleware:
     """Runs after the authentication gate, which put the actor in `scope["state"]`. A personal
-    key of such an admin is held back too: it would otherwise be a way around enrolment."""
+    key of such an admin is held back too: it would otherwise be a way around enrolment.
+    Only local accounts are held: they are the ones that can enrol (see `begin_setup`)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -35,6 +38,7 @@ class AdminTwoFactorMiddleware:
                 and actor.person_id is not None
                 and actor.role == "admin"
                 and actor.user is not None
+                and actor.user.get("provider") == "local"
                 and not actor.user.get("two_factor_enabled")
             ):
                 response = error_response(

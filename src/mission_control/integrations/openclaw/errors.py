@@ -86,6 +86,12 @@ class GatewayRefused(GatewayError):
         self.retry_after_ms = retry_after_ms
 
 
+class DeviceIdentityUnusable(GatewayError):
+    """This server's own device key cannot be read or created: nothing to sign in with."""
+
+    code = "DEVICE_IDENTITY_UNUSABLE"
+
+
 class InsecureTransport(GatewayError):
     """Device signing over plain ws:// to a host that is not this machine."""
 
@@ -105,7 +111,7 @@ def guidance_for(code: str, details: dict[str, Any], *, origin: str | None) -> s
         return (
             "The gateway token does not match gateway.auth.token in the gateway's config. "
             "Update the token stored for this gateway (PATCH /api/gateways/{id}) or "
-            "OPENCLAW_GATEWAY_TOKEN."
+            "OPENCLAW_GATEWAY_TOKEN (in the environment or on the Integrations page)."
         )
     if code == AUTH_DEVICE_TOKEN_MISMATCH:
         return (

@@ -11,10 +11,18 @@ from mission_control.integrations.openclaw.client import (
     GatewayClient,
     GatewayConfig,
 )
-from mission_control.integrations.openclaw.identity import DeviceIdentity, load_or_create
+from mission_control.integrations.openclaw.errors import DeviceIdentityUnusable
+from mission_control.integrations.openclaw.identity import (
+    DEVICE_FILE,
+    IDENTITY_DIR,
+    DeviceIdentity,
+    IdentityError,
+    load_or_create,
+)
 from mission_control.settings import Settings
 
 ENV_KEY = "env"
+UNUSABLE = "Mission Control's device identity cannot be used, so no gateway can be signed in to"
 
 
 def _fingerprint(config: GatewayConfig) -> str:
@@ -41,8 +49,22 @@ class GatewayPool:
         self._lock = asyncio.Lock()
 
     def identity(self) -> DeviceIdentity:
+        """The device key, loaded (or created) once; a damaged file or an unwritable data dir
+        is a gateway error the operator can act on, tried again on the next call."""
         if self._identity is None:
-            self._identity = load_or_create(self.settings.data_dir)
+            data_dir = self.settings.data_dir
+            try:
+                self._identity = load_or_create(data_dir)
+            except IdentityError as exc:
+                raise DeviceIdentityUnusable(UNUSABLE, guidance=str(exc)) from None
+            except OSError as exc:
+                path = data_dir / IDENTITY_DIR / DEVICE_FILE
+                raise DeviceIdentityUnusable(
+                    UNUSABLE,
+                    guidance=f"{path} cannot be created or read "
+                    f"({exc.strerror or type(exc).__name__}); check that the data directory "
+                    f"{data_dir} is a directory the server can write to.",
+                ) from None
         return self._identity
 
     def config(self, url: str, token: str = "", device_token: str = "") -> GatewayConfig:
@@ -57,9 +79,6 @@ class GatewayPool:
             open_timeout=min(10.0, settings.openclaw_challenge_timeout),
             allow_insecure=settings.openclaw_allow_insecure,
         )
-
-    def env_config(self) -> GatewayConfig:
-        return self.config(self.settings.openclaw_url, self.settings.openclaw_gateway_token)
 
     async def client(
         self, key: str, config: GatewayConfig, *, on_device_token: DeviceTokenSink | None = None

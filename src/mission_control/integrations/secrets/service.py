@@ -287,6 +287,11 @@ def record_test(conn: Connection, actor: Actor, vault: str, ok: bool, code: str 
     )
 
 
+def is_set(conn: Connection, settings: Settings, env_var: str) -> bool:
+    """Whether `resolve` has a value for `env_var`, without decrypting anything."""
+    return _row(conn, env_var) is not None or env_value(settings, env_var) is not None
+
+
 def resolve(conn: Connection, settings: Settings, box: SecretBox, env_var: str) -> str | None:
     """The value in use for `env_var` (stored first, then the environment), for the code
     that explicitly needs it, such as a gateway connection."""

@@ -121,7 +121,8 @@
       var setup = await MC.act(startButton, function () { return MC.api("POST", "/api/auth/2fa/setup"); });
       if (!setup) return;
       // As an image: the SVG's own markup never enters the page (CSP stays strict).
-      document.getElementById("twofa-qr").src = "data:image/svg+xml;base64," + btoa(unescape(encodeURIComponent(setup.qr_svg)));
+      // qr_svg is already a data: URI.
+      document.getElementById("twofa-qr").src = setup.qr_svg;
       document.getElementById("twofa-secret").textContent = setup.secret;
       document.getElementById("twofa-setup").hidden = false;
       document.getElementById("twofa-code").focus();
