@@ -26,16 +26,23 @@ def _background_luminance(page: Page) -> float:
 
 
 def _overflowing(page: Page) -> list[str]:
-    """The innermost elements reaching past the right edge (to name the culprit)."""
+    """The text reaching past the right edge (to name the culprit)."""
     found: list[str] = page.evaluate(
         """() => {
             const edge = document.documentElement.clientWidth + 1;
-            const wide = el => el.getBoundingClientRect().right > edge;
-            return Array.from(document.querySelectorAll('body *'))
-              .filter(el => wide(el) && !Array.from(el.children).some(wide))
-              .slice(0, 5).map(el => el.tagName + '#' + el.id + '.' + el.className + ' '
-                + Math.round(el.getBoundingClientRect().right) + ' '
-                + (el.textContent || '').slice(0, 40));
+            const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+            const out = [];
+            while (walker.nextNode() && out.length < 5) {
+                const range = document.createRange();
+                range.selectNodeContents(walker.currentNode);
+                const right = range.getBoundingClientRect().right;
+                const parent = walker.currentNode.parentElement;
+                if (right > edge && !parent.closest('.board-wrap')) {
+                    out.push(parent.tagName + '#' + parent.id + '.' + parent.className + ' '
+                        + Math.round(right) + ' ' + walker.currentNode.textContent.slice(0, 40));
+                }
+            }
+            return out;
         }"""
     )
     return found
