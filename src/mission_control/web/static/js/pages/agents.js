@@ -21,7 +21,7 @@
       agents.forEach(function (a) {
         var stats = a.taskStats || {};
         rows.appendChild(h("tr", { "data-agent": a.name },
-          h("td", {}, h("button", { type: "button", class: "row-link", text: a.name, onclick: function () { openDetail(a.name); } })),
+          h("td", {}, h("button", { type: "button", class: "row-link", text: a.name, onclick: function (event) { openFrom(event.currentTarget, a.name); } })),
           h("td", {}, MC.badge(a.status, "st-" + a.status)),
           h("td", { class: "hide-narrow", text: a.role }),
           h("td", {}, MC.time(a.last_seen)),
@@ -66,6 +66,12 @@
   var detail = document.getElementById("agent-detail");
   function path(suffix) {
     return "/api/agents/" + encodeURIComponent(current.name) + (suffix || "");
+  }
+  // Opening can fail (the agent was deleted meanwhile, the session ended): say so beside the
+  // control that asked, instead of leaving an uncaught rejection.
+  function openFrom(control, name) {
+    MC.clearError(control);
+    return openDetail(name).catch(function (err) { MC.showError(control, err); });
   }
   async function openDetail(name) {
     var data = await MC.api("GET", "/api/agents/" + encodeURIComponent(name));
@@ -177,6 +183,6 @@
   });
   load().then(function () {
     var wanted = new URLSearchParams(location.search).get("agent");
-    if (wanted) openDetail(wanted).catch(function (err) { MC.showError(form, err); });
+    if (wanted) openFrom(form, wanted);
   });
 })();

@@ -16,14 +16,41 @@
   var dragging = null;
 
   // ---------- Board ----------
-  async function load() {
-    var params = { limit: 200 };
+  // Each column is its own page of the list API (newest first): a busy status cannot push the
+  // others off the board, the count is the server's total, and "Show more" pages through it.
+  var COLUMN_PAGE = 50;
+  var MAX_LIMIT = 200; // the list API's cap
+  var columns = {}; // status -> { tasks: [...], total: n }
+
+  function filterParams() {
+    var params = {};
     ["assigned_to", "priority", "project_id"].forEach(function (name) {
       params[name] = filters.elements[name].value.trim();
     });
+    return params;
+  }
+
+  function fetchColumn(status, offset, limit) {
+    var params = Object.assign({ status: status, limit: limit, offset: offset }, filterParams());
+    return MC.api("GET", "/api/tasks" + MC.qs(params));
+  }
+
+  function collect() {
+    tasks = [];
+    statuses.forEach(function (status) { tasks = tasks.concat(columns[status].tasks); });
+  }
+
+  async function load() {
     try {
-      var data = await MC.api("GET", "/api/tasks" + MC.qs(params));
-      tasks = data.tasks || [];
+      // A refresh keeps what "Show more" already brought in (up to the API's cap).
+      var pages = await Promise.all(statuses.map(function (status) {
+        var shown = columns[status] ? columns[status].tasks.length : 0;
+        return fetchColumn(status, 0, Math.min(MAX_LIMIT, Math.max(COLUMN_PAGE, shown)));
+      }));
+      statuses.forEach(function (status, i) {
+        columns[status] = { tasks: pages[i].tasks || [], total: pages[i].total || 0 };
+      });
+      collect();
       boardError.hidden = true;
       render();
     } catch (err) {
@@ -32,21 +59,50 @@
     }
   }
 
+  async function showMore(status, button) {
+    var col = columns[status];
+    var page = await MC.act(button, function () {
+      return fetchColumn(status, col.tasks.length, COLUMN_PAGE);
+    });
+    if (!page) return;
+    // A task created meanwhile shifts the list down by one: skip what is already shown.
+    var seen = {};
+    col.tasks.forEach(function (t) { seen[t.id] = true; });
+    col.tasks = col.tasks.concat((page.tasks || []).filter(function (t) { return !seen[t.id]; }));
+    col.total = page.total || col.total;
+    collect();
+    render();
+  }
+
   function matchesSearch(task) {
     var q = filters.elements.q.value.trim().toLowerCase();
     return !q || task.title.toLowerCase().indexOf(q) !== -1 || (task.ticket_ref || "").toLowerCase().indexOf(q) !== -1;
   }
 
   function render() {
+    var searching = !!filters.elements.q.value.trim();
+    var none = statuses.every(function (s) { return !columns[s] || !columns[s].total; });
     statuses.forEach(function (status) {
       var column = board.querySelector('.column[data-status="' + status + '"]');
       var bodyEl = MC.clear(column.querySelector(".column-body"));
-      var items = tasks.filter(function (t) { return t.status === status && matchesSearch(t); });
-      column.querySelector("[data-count]").textContent = items.length;
+      var col = columns[status] || { tasks: [], total: 0 };
+      var items = col.tasks.filter(matchesSearch);
+      var count = column.querySelector("[data-count]");
+      // The title search runs over the cards loaded; otherwise the count is the server's total.
+      count.textContent = searching ? items.length : col.total;
+      count.title = searching ? items.length + " of the " + col.tasks.length + " loaded match" : col.total + " tasks";
       items.forEach(function (task) { bodyEl.appendChild(card(task)); });
-      if (!items.length && status === "inbox" && !tasks.length) {
+      if (status === "inbox" && none) {
         bodyEl.appendChild(MC.empty("No tasks", canEdit ? "Use “New task” to create the first one." : "Tasks show up here once an operator creates them."));
       }
+      var foot = MC.clear(column.querySelector(".column-foot"));
+      if (col.tasks.length < col.total) {
+        var more = h("button", { type: "button", class: "small show-more", text: "Show more" });
+        more.addEventListener("click", function () { showMore(status, more); });
+        foot.appendChild(h("span", { class: "muted small", text: col.tasks.length + " of " + col.total + " shown" }));
+        foot.appendChild(more);
+      }
+      foot.hidden = !foot.firstChild;
     });
   }
 
@@ -132,7 +188,9 @@
 
   filters.addEventListener("submit", function (event) { event.preventDefault(); });
   filters.addEventListener("change", function (event) {
-    if (event.target.name !== "q") load();
+    if (event.target.name === "q") return;
+    columns = {}; // other filters: start each column from its first page again
+    load();
   });
   filters.elements.q.addEventListener("input", render);
 
