@@ -9,6 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from mission_control.importer.progress import StepProgress
 from mission_control.importer.source import SourceError
 
 
@@ -16,8 +17,8 @@ def import_command(
     path: Path = typer.Argument(..., help="The original's SQLite file (.data/mission-control.db)."),
     source: str = typer.Option(
         "",
-        help="Name this source (default: the file's absolute path); "
-        "re-running with the same name skips what was imported.",
+        help="Name this source (default: a fingerprint of the file's content, the same for "
+        "any copy of it); re-running with the same name skips what was imported.",
     ),
     dry_run: bool = typer.Option(
         False, "--dry-run", help="Count what would come over; write nothing."
@@ -34,7 +35,10 @@ def import_command(
     url = settings.database_url_resolved
     upgrade(url)
     try:
-        report = import_original(url, path, source=source or None, dry_run=dry_run)
+        with StepProgress(Console(stderr=True), enabled=not as_json) as progress:
+            report = import_original(
+                url, path, source=source or None, dry_run=dry_run, progress=progress
+            )
     except SourceError as exc:
         Console(stderr=True, soft_wrap=True).print(f"[red]Cannot import:[/red] {exc}")
         raise typer.Exit(2) from exc
@@ -56,6 +60,12 @@ def import_command(
     for name, counts in report.tables.items():
         for reason, n in counts.reasons.items():
             console.print(f"  skipped {n} from {name}: {reason}")
+        for change, n in counts.changes.items():
+            console.print(f"  imported {n} from {name} with a change: {change}")
+        if counts.ignored_columns:
+            console.print(
+                f"  columns of {name} not carried over: {', '.join(counts.ignored_columns)}"
+            )
     for name, n in report.not_imported.items():
         console.print(f"  not imported: {name} ({n} rows)")
     for note in report.notes:

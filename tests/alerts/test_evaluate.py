@@ -282,6 +282,53 @@ async def test_scheduler_evaluates_every_minute(harness: AppHarness) -> None:
     assert len(await _notifications(harness)) == 2
 
 
+async def test_a_broken_rule_does_not_stop_the_others(
+    harness: AppHarness, operator: httpx.AsyncClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A stored rule naming a field the rules do not allow (as an old import could leave)
+    is reported and logged; the rules after it are still evaluated and fire."""
+    await _disable_seeded(harness)
+
+    def broken(conn: Any) -> None:
+        now = int(time.time())
+        conn.execute(
+            sa.insert(alert_rules).values(
+                name="broken",
+                enabled=True,
+                entity_type="task",
+                condition_field="bogus_field",
+                condition_operator="equals",
+                condition_value="x",
+                action_type="notification",
+                action_config={},
+                cooldown_minutes=1,
+                trigger_count=0,
+                workspace_id=1,
+                created_at=now,
+                updated_at=now,
+            )
+        )
+
+    await harness.rt.db.write(broken)
+    rule = await _create(
+        operator,
+        entity_type="agent",
+        condition_field="status",
+        condition_operator="equals",
+        condition_value="error",
+        action_config={"recipient": "pager"},
+    )
+    await _agent(harness, "bot-1", "error")
+    result = await _evaluate(operator)
+    assert result["evaluated"] == 2 and result["triggered"] == 1
+    bad, good = result["results"]
+    assert bad["rule_name"] == "broken" and bad["triggered"] is False
+    assert bad["reason"].startswith("Not evaluated")
+    assert good["rule_id"] == rule["id"] and good["triggered"] is True
+    assert [n["recipient"] for n in await _notifications(harness)] == ["pager"]
+    assert any("could not be evaluated" in r.getMessage() for r in caplog.records)
+
+
 async def test_webhook_action_fires_alert_triggered(
     harness_factory: Any, receiver: Receiver
 ) -> None:

@@ -613,3 +613,12 @@ def build_original(path: Path, *, password: str, agent_key: str) -> None:
     )
     conn.commit()
     conn.close()
+
+
+def add_rows(path: Path, table: str, *rows: dict[str, Any]) -> None:
+    """More rows in an original built by `build_original`, for one test's case."""
+    conn = sqlite3.connect(path)
+    for row in rows:
+        insert(conn, table, **row)
+    conn.commit()
+    conn.close()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import json
+import re
 import stat
 import threading
 import time
@@ -11,9 +13,13 @@ from typing import Any
 
 import httpx
 import pytest
+from rich.console import Console
 from typer.testing import CliRunner, Result
 
 from mission_control.cli import app
+from mission_control.client.download import save_or_print
+from mission_control.client.http import Api
+from mission_control.client.profiles import Profile
 from tests.conftest import PASSWORD, TEST_API_KEY
 from tests.server import ServerProcess
 
@@ -238,3 +244,123 @@ def _personal_viewer_key(run: Any) -> str:
         )
     )
     return str(key["api_key"])
+
+
+def _spend(run: Any, agent: str) -> None:
+    _json(run("agents", "create", agent, "--role", "coder", "--json"))
+    beat = run(
+        "agents",
+        "heartbeat",
+        agent,
+        "--model",
+        "claude-sonnet",
+        "--input-tokens",
+        "1000",
+        "--output-tokens",
+        "500",
+        "--json",
+    )
+    assert _json(beat)["token_recorded"]
+
+
+def _not_json(text: str) -> bool:
+    try:
+        json.loads(text)
+    except ValueError:
+        return True
+    return False
+
+
+def test_status_and_by_agent_print_tables(run: Any) -> None:
+    _spend(run, "spender")
+    overview = run("status")
+    assert overview.exit_code == 0 and _not_json(overview.stdout)
+    assert re.search(r"tasks\s.*total 0 · done_today 0 · overdue 0", overview.stdout)
+    assert re.search(r"agents\s.*total 1 · idle 1\s", overview.stdout)
+    assert re.search(r"spend_today\s.*tokens 1500", overview.stdout)
+    health = run("status", "--action", "health")
+    assert health.exit_code == 0 and _not_json(health.stdout) and "checks" in health.stdout
+    by_agent = run("tokens", "by-agent")
+    assert by_agent.exit_code == 0 and _not_json(by_agent.stdout)
+    assert "1500 tokens" in by_agent.stdout and "by 1 agents" in by_agent.stdout
+    assert re.search(r"spender\s.*1000\s.*500\s.*1500", by_agent.stdout)
+    assert _json(run("tokens", "by-agent", "--json"))["agents"][0]["agent"] == "spender"
+
+
+def test_validation_details_are_shown_and_json_errors_are_json(run: Any) -> None:
+    task = _json(run("tasks", "create", "Pick a priority", "--json"))["task"]
+    refused = run("tasks", "update", str(task["id"]), "--priority", "urgent")
+    assert refused.exit_code == 2
+    assert "HTTP 400: Validation failed" in refused.stderr
+    assert "priority" in refused.stderr.split("Validation failed", 1)[1]
+    as_json = run("tasks", "update", str(task["id"]), "--priority", "urgent", "--json")
+    assert as_json.exit_code == 2 and as_json.stdout == ""
+    error = json.loads(as_json.stderr)
+    assert error["status"] == 400 and error["exit_code"] == 2
+    assert error["body"]["error"] == "Validation failed"
+    assert any("priority" in d for d in error["body"]["details"])
+    missing = run("tasks", "get", "999999", "--json")
+    assert missing.exit_code == 2 and json.loads(missing.stderr)["status"] == 404
+
+
+def test_declining_a_confirmation_exits_2_and_changes_nothing(run: Any) -> None:
+    task = _json(run("tasks", "create", "Keep me", "--json"))["task"]
+    declined = run("tasks", "delete", str(task["id"]), stdin="n\n")
+    assert declined.exit_code == 2 and "cancelled" in declined.stderr
+    no_answer = run("tasks", "delete", str(task["id"]), stdin="")
+    assert no_answer.exit_code == 2
+    assert _json(run("tasks", "get", str(task["id"]), "--json"))["task"]["title"] == "Keep me"
+    assert run("tokens", "rotate", stdin="n\n").exit_code == 2
+    assert run("status", "--json").exit_code == 0  # the key was not rotated
+    assert run("tasks", "delete", str(task["id"]), stdin="y\n").exit_code == 0
+
+
+def test_downloads_stream_the_whole_file(
+    run: Any, live_server: ServerProcess, tmp_path: Path
+) -> None:
+    with httpx.Client(base_url=live_server.base_url, headers={"X-API-Key": TEST_API_KEY}) as http:
+        for n in range(40):  # several hundred kB: many chunks
+            created = http.post(
+                "/api/tasks", json={"title": f"task {n}", "description": f"{n} ✍ " * 2000}
+            )
+            assert created.status_code == 201, created.text
+    target = tmp_path / "out" / "tasks.json"
+    target.parent.mkdir()
+    saved = run("export", "--type", "tasks", "--format", "json", "-o", str(target))
+    assert saved.exit_code == 0, saved.output
+    on_stdout = json.loads(run("export", "--type", "tasks", "--format", "json").stdout)
+    in_file = json.loads(target.read_bytes())
+    assert in_file["count"] == 40 == on_stdout["count"]
+    assert in_file["data"] == on_stdout["data"]
+    assert f"Wrote {target.stat().st_size} bytes" in saved.stdout
+    assert target.stat().st_size > 300_000
+    assert [p.name for p in target.parent.iterdir()] == ["tasks.json"]  # no .part left
+
+    _spend(run, "spender")
+    usage = tmp_path / "out" / "usage.csv"
+    assert run("tokens", "export", "--format", "csv", "-o", str(usage)).exit_code == 0
+    assert usage.read_text() == run("tokens", "export", "--format", "csv").stdout
+    assert "spender" in usage.read_text()
+    # A refused download leaves no file behind.
+    refused = run("export", "--type", "nope", "-o", str(tmp_path / "out" / "nope.csv"))
+    assert refused.exit_code == 2 and not (tmp_path / "out" / "nope.csv").exists()
+
+
+def test_download_progress_is_drawn_on_a_terminal(
+    live_server: ServerProcess, tmp_path: Path
+) -> None:
+    with httpx.Client(base_url=live_server.base_url, headers={"X-API-Key": TEST_API_KEY}) as http:
+        assert http.post("/api/tasks", json={"title": "one", "description": "x" * 9000}).is_success
+    screen = io.StringIO()
+    target = tmp_path / "tasks.csv"
+    with Api(Profile(url=live_server.base_url, api_key=TEST_API_KEY)) as api:
+        save_or_print(
+            api,
+            "/api/export",
+            {"type": "tasks", "format": "csv"},
+            target,
+            progress_console=Console(file=screen, force_terminal=True, width=100),
+        )
+    size = target.stat().st_size
+    assert size > 9000 and "tasks.csv" in screen.getvalue()
+    assert re.search(r"\d+(\.\d+)?/\d+(\.\d+)? kB|\d+(\.\d+)? kB", screen.getvalue())

@@ -8,6 +8,7 @@ rows (within `action_config.window_minutes`, if set) reaches `action_config.thre
 
 from __future__ import annotations
 
+import logging
 import time
 from typing import Any
 
@@ -19,6 +20,7 @@ from mission_control.db.tables import alert_rules, users
 from mission_control.events.bus import publish
 from mission_control.notifications.service import notify
 
+log = logging.getLogger("mission_control.alerts")
 MATCH_ALL = "*"
 ADMINS = "admin"
 
@@ -171,6 +173,22 @@ def evaluate_rule(conn: Connection, rule: dict[str, Any], now: int) -> dict[str,
     return result
 
 
+def _evaluate_guarded(conn: Connection, rule: dict[str, Any], now: int) -> dict[str, Any]:
+    """One rule in its own savepoint: a rule that cannot be evaluated (a field or value the
+    rules no longer allow) is logged and reported, and the other rules still run."""
+    try:
+        with conn.begin_nested():
+            return evaluate_rule(conn, rule, now)
+    except (LookupError, ValueError, TypeError, sa.exc.StatementError) as exc:
+        log.warning("alert rule %s could not be evaluated: %r", rule["id"], exc)
+        return {
+            "rule_id": rule["id"],
+            "rule_name": rule["name"],
+            "triggered": False,
+            "reason": f"Not evaluated: the rule is invalid ({exc.__class__.__name__})",
+        }
+
+
 def evaluate_all(
     conn: Connection, *, workspace_id: int | None = None, now: int | None = None
 ) -> dict[str, Any]:
@@ -179,7 +197,9 @@ def evaluate_all(
     query = sa.select(alert_rules).where(alert_rules.c.enabled.is_(True)).order_by(alert_rules.c.id)
     if workspace_id is not None:
         query = query.where(alert_rules.c.workspace_id == workspace_id)
-    results = [evaluate_rule(conn, dict(r), moment) for r in conn.execute(query).mappings()]
+    results = [
+        _evaluate_guarded(conn, dict(r), moment) for r in conn.execute(query).mappings().all()
+    ]
     return {
         "evaluated": len(results),
         "triggered": sum(1 for r in results if r["triggered"]),

@@ -12,6 +12,7 @@ from mission_control.client.http import EXIT_USAGE, ClientError
 from mission_control.client.output import (
     JsonOpt,
     ProfileOpt,
+    confirm,
     console,
     emit,
     handled,
@@ -140,7 +141,7 @@ def delete_agent(
 ) -> None:
     """Delete an agent (admin)."""
     if not yes:
-        typer.confirm(f"Delete agent {agent}?", abort=True)
+        confirm(f"Delete agent {agent}?")
     with open_api(profile) as api:
         data = api.call("DELETE", _path(agent))
     emit(data, json_out, lambda d: console.print(f"Deleted {d.get('deleted', agent)}"))

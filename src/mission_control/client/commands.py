@@ -9,6 +9,7 @@ from typing import Annotated, Any
 import orjson
 import typer
 
+from mission_control.client.download import save_or_print
 from mission_control.client.http import EXIT_USAGE, Api, ClientError
 from mission_control.client.output import (
     JsonOpt,
@@ -19,6 +20,9 @@ from mission_control.client.output import (
     open_api,
     print_json,
     print_record,
+    print_sections,
+    print_table,
+    when,
 )
 from mission_control.client.profiles import load_profile, save_profile
 
@@ -113,7 +117,24 @@ def status(
     """The server's status: health, or the dashboard counts."""
     with open_api(profile) as api:
         data = api.call("GET", "/api/status", params={"action": action})
-    emit(data, json_out, print_json)
+    emit(data, json_out, _render_status)
+
+
+def _render_status(data: dict[str, Any]) -> None:
+    if "checks" in data:  # action=health
+        console.print(
+            f"[bold]{data.get('status')}[/bold] (version {data.get('version')}, "
+            f"up {data.get('uptime')} s)"
+        )
+        checks = data.get("checks") or []
+        columns = list(dict.fromkeys(k for check in checks for k in check))
+        print_table(checks, columns, title="checks")
+        return
+    print_sections(
+        data,
+        title=f"Workspace {data.get('workspace_id')} at {when(data.get('generated_at'))}",
+        skip=("action", "workspace_id", "generated_at"),
+    )
 
 
 @handled
@@ -126,18 +147,10 @@ def export(
     output: Annotated[Path | None, typer.Option("-o", "--output", help="Write to a file.")] = None,
     profile: ProfileOpt = None,
 ) -> None:
-    """Download an export (admin)."""
+    """Download an export (admin); with -o, streamed to the file with a progress bar."""
+    params = {"type": type_, "format": fmt, "since": since, "until": until, "limit": limit}
     with open_api(profile) as api:
-        response = api.request(
-            "GET",
-            "/api/export",
-            params={"type": type_, "format": fmt, "since": since, "until": until, "limit": limit},
-        )
-    if output:
-        output.write_bytes(response.content)
-        console.print(f"Wrote {len(response.content)} bytes to {output}")
-    else:
-        sys.stdout.write(response.text)
+        save_or_print(api, "/api/export", params, output)
 
 
 @handled

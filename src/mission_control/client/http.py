@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import httpx
@@ -41,13 +42,26 @@ def exit_code_for(status: int) -> int:
 
 
 def _error_message(response: httpx.Response) -> tuple[str, Any]:
+    """`HTTP 400: Validation failed`, then the body's `details` one per line."""
     try:
         body = response.json()
     except ValueError:
         return f"HTTP {response.status_code}: {response.text[:200]}", None
-    if isinstance(body, dict) and isinstance(body.get("error"), str):
-        return f"HTTP {response.status_code}: {body['error']}", body
-    return f"HTTP {response.status_code}", body
+    if not isinstance(body, dict) or not isinstance(body.get("error"), str):
+        return f"HTTP {response.status_code}", body
+    message = f"HTTP {response.status_code}: {body['error']}"
+    details = body.get("details")
+    if isinstance(details, str):
+        details = [details]
+    if isinstance(details, list):
+        message += "".join(f"\n  - {detail}" for detail in details)
+    return message, body
+
+
+def _raise_for_status(response: httpx.Response) -> None:
+    if response.status_code >= 400:
+        message, body = _error_message(response)
+        raise ClientError(message, exit_code_for(response.status_code), response.status_code, body)
 
 
 class Api:
@@ -86,11 +100,7 @@ class Api:
             raise ClientError(
                 f"cannot reach {self.profile.url}: {exc.__class__.__name__}", EXIT_NETWORK
             ) from exc
-        if response.status_code >= 400:
-            message, body = _error_message(response)
-            raise ClientError(
-                message, exit_code_for(response.status_code), response.status_code, body
-            )
+        _raise_for_status(response)
         return response
 
     def call(self, method: str, path: str, **kwargs: Any) -> Any:
@@ -101,19 +111,33 @@ class Api:
             return response.json()
         return response.text
 
-    def stream_lines(self, path: str, *, headers: dict[str, str] | None = None) -> Iterator[str]:
+    @contextmanager
+    def stream(
+        self,
+        path: str,
+        *,
+        params: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Iterator[httpx.Response]:
+        """A GET whose body is read as it arrives (no read timeout); errors as in `request`."""
+        clean = {k: v for k, v in (params or {}).items() if v is not None}
         try:
             with self._http.stream(
-                "GET", path, headers=headers, timeout=httpx.Timeout(30.0, read=None)
+                "GET",
+                path,
+                params=clean or None,
+                headers=headers,
+                timeout=httpx.Timeout(30.0, read=None),
             ) as response:
                 if response.status_code >= 400:
                     response.read()
-                    message, body = _error_message(response)
-                    raise ClientError(
-                        message, exit_code_for(response.status_code), response.status_code, body
-                    )
-                yield from response.iter_lines()
+                    _raise_for_status(response)
+                yield response
         except httpx.TransportError as exc:
             raise ClientError(
                 f"cannot reach {self.profile.url}: {exc.__class__.__name__}", EXIT_NETWORK
             ) from exc
+
+    def stream_lines(self, path: str, *, headers: dict[str, str] | None = None) -> Iterator[str]:
+        with self.stream(path, headers=headers) as response:
+            yield from response.iter_lines()

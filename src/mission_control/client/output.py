@@ -10,6 +10,7 @@ from typing import Annotated, Any, TypeVar
 import orjson
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from mission_control.client.http import EXIT_USAGE, Api, ClientError
@@ -25,20 +26,47 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def handled(fn: F) -> F:
-    """Turn client errors into a message on stderr and the matching exit code."""
+    """Turn client errors into a message on stderr and the matching exit code; with
+    `--json` the message is a JSON object `{error, status, exit_code, body}` on stderr."""
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return fn(*args, **kwargs)
         except ClientError as exc:
-            errors.print(f"[red]error:[/red] {exc.message}")
+            _print_error(exc.message, exc.exit_code, kwargs, status=exc.status, body=exc.body)
             raise typer.Exit(exc.exit_code) from None
         except ProfileError as exc:
-            errors.print(f"[red]error:[/red] {exc}")
+            _print_error(str(exc), EXIT_USAGE, kwargs)
             raise typer.Exit(EXIT_USAGE) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+def _print_error(
+    message: str,
+    exit_code: int,
+    kwargs: dict[str, Any],
+    *,
+    status: int | None = None,
+    body: Any = None,
+) -> None:
+    if kwargs.get("json_out"):
+        error = {"error": message, "status": status, "exit_code": exit_code, "body": body}
+        typer.echo(orjson.dumps(error).decode(), err=True)
+    else:
+        errors.print(f"[red]error:[/red] {escape(message)}", highlight=False)
+
+
+def confirm(question: str) -> None:
+    """Ask before a destructive call; no (or no answer) exits 2 with nothing done."""
+    try:
+        agreed = typer.confirm(question)
+    except typer.Abort:  # end of input or Ctrl-C at the prompt
+        agreed = False
+    if not agreed:
+        errors.print("cancelled, nothing changed (--yes skips the question)")
+        raise typer.Exit(EXIT_USAGE)
 
 
 def open_api(profile: str | None) -> Api:
@@ -80,6 +108,28 @@ def print_record(record: dict[str, Any], *, times: Sequence[str] = ()) -> None:
     for key, value in record.items():
         table.add_row(key, when(value) if key in times else _cell(value))
     console.print(table)
+
+
+def print_sections(data: dict[str, Any], *, title: str = "", skip: Sequence[str] = ()) -> None:
+    """A nested answer, one row per section: `tasks  total 3 · overdue 0 · inbox 2 · done 1`
+    (counts of zero inside a breakdown such as `by_status` are left out)."""
+    table = Table("", "", title=title or None, show_header=False)
+    for key, value in data.items():
+        if key not in skip:
+            table.add_row(key, _summary(value))
+    console.print(table)
+
+
+def _summary(value: Any) -> str:
+    if not isinstance(value, dict):
+        return _cell(value)
+    parts = []
+    for key, inner in value.items():
+        if isinstance(inner, dict):
+            parts += [f"{k} {_cell(v)}" for k, v in inner.items() if v not in (0, None)]
+        else:
+            parts.append(f"{key} {_cell(inner)}")
+    return " · ".join(parts)
 
 
 def _cell(value: Any) -> str:

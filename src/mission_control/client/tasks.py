@@ -10,6 +10,7 @@ from mission_control.client.http import EXIT_USAGE, ClientError
 from mission_control.client.output import (
     JsonOpt,
     ProfileOpt,
+    confirm,
     console,
     emit,
     handled,
@@ -141,7 +142,7 @@ def delete_task(
 ) -> None:
     """Delete a task (operator)."""
     if not yes:
-        typer.confirm(f"Delete task {task_id}?", abort=True)
+        confirm(f"Delete task {task_id}?")
     with open_api(profile) as api:
         data = api.call("DELETE", f"/api/tasks/{task_id}")
     emit(data, json_out, lambda d: console.print(f"Deleted task {task_id}"))

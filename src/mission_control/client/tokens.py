@@ -2,24 +2,37 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
+from mission_control.client.download import save_or_print
 from mission_control.client.output import (
     JsonOpt,
     ProfileOpt,
+    confirm,
     console,
     emit,
     handled,
     open_api,
-    print_json,
     print_table,
 )
 
 app = typer.Typer(help="Token usage and cost; the global API key.", no_args_is_help=True)
+
+
+# `by-agent` columns: the answer's field → the table's (narrower) heading.
+AGENT_COLUMNS = {
+    "agent": "agent",
+    "input_tokens": "input",
+    "output_tokens": "output",
+    "total_tokens": "total",
+    "cost": "cost $",
+    "request_count": "requests",
+    "session_count": "sessions",
+    "last_active": "last active",
+}
 
 
 @app.command("stats")
@@ -55,7 +68,20 @@ def by_agent(
     """Totals per agent."""
     with open_api(profile) as api:
         data = api.call("GET", "/api/tokens/by-agent", params={"days": days})
-    emit(data, json_out, print_json)
+
+    def render(d: dict[str, Any]) -> None:
+        summary = d.get("summary", {})
+        console.print(
+            f"last {d.get('days', days)} days: {summary.get('total_tokens', 0)} tokens, "
+            f"${summary.get('cost', 0):.4f} over {summary.get('request_count', 0)} requests "
+            f"by {summary.get('agent_count', 0)} agents"
+        )
+        rows = [
+            {AGENT_COLUMNS[k]: v for k, v in a.items() if k in AGENT_COLUMNS} for a in d["agents"]
+        ]
+        print_table(rows, list(AGENT_COLUMNS.values()), title="agents", times=("last active",))
+
+    emit(data, json_out, render)
 
 
 @app.command("export")
@@ -66,16 +92,10 @@ def export(
     output: Annotated[Path | None, typer.Option("-o", "--output", help="File.")] = None,
     profile: ProfileOpt = None,
 ) -> None:
-    """Export usage records."""
+    """Export usage records; with -o, streamed to the file with a progress bar."""
+    params = {"action": "export", "format": fmt, "timeframe": timeframe}
     with open_api(profile) as api:
-        response = api.request(
-            "GET", "/api/tokens", params={"action": "export", "format": fmt, "timeframe": timeframe}
-        )
-    if output:
-        output.write_bytes(response.content)
-        console.print(f"Wrote {len(response.content)} bytes to {output}")
-    else:
-        sys.stdout.write(response.text)
+        save_or_print(api, "/api/tokens", params, output)
 
 
 @app.command("rotate")
@@ -87,7 +107,7 @@ def rotate(
 ) -> None:
     """Rotate the global API key (admin). The old key stops working at once."""
     if not yes:
-        typer.confirm("Rotate the global API key? Clients using it will stop working.", abort=True)
+        confirm("Rotate the global API key? Clients using it will stop working.")
     with open_api(profile) as api:
         data = api.call("POST", "/api/tokens/rotate")
     emit(

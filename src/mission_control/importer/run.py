@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
 from mission_control.db.engine import Database
+from mission_control.db.tables import import_map
 from mission_control.importer import steps_identity as identity
 from mission_control.importer import steps_ops as ops
 from mission_control.importer import steps_work as work
-from mission_control.importer.service import Importer, ImportReport, Step
+from mission_control.importer.service import Importer, ImportReport, Progress, Step
 from mission_control.importer.source import OriginalDatabase
 
 STEPS: list[Step] = [
@@ -59,8 +63,24 @@ IMPORTED_TABLES = {
 }
 
 
+def source_name(conn: Connection, original: OriginalDatabase) -> str:
+    """The original's name in the id map: its content's fingerprint, so a copy of the file
+    is the same source; imports recorded under the file's path (before fingerprints) keep
+    that name."""
+    legacy = str(original.path.resolve())
+    known = conn.execute(
+        sa.select(import_map.c.source).where(import_map.c.source == legacy).limit(1)
+    ).first()
+    return legacy if known is not None else f"original:{original.fingerprint()}"
+
+
 def import_original(
-    database_url: str, path: Path, *, source: str | None = None, dry_run: bool = False
+    database_url: str,
+    path: Path,
+    *,
+    source: str | None = None,
+    dry_run: bool = False,
+    progress: Progress | None = None,
 ) -> ImportReport:
     """Import `path` into the database at `database_url`; nothing is written on a dry run
     or when anything fails."""
@@ -71,7 +91,11 @@ def import_original(
             transaction = conn.begin()
             try:
                 importer = Importer(
-                    conn, original, source=source or str(path.resolve()), dry_run=dry_run
+                    conn,
+                    original,
+                    source=source or source_name(conn, original),
+                    dry_run=dry_run,
+                    progress=progress,
                 )
                 report = importer.run(STEPS)
             except BaseException:

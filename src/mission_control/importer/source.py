@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+
+FINGERPRINT_TABLES = ("workspaces", "users", "agents", "projects", "tasks")
 
 
 class SourceError(Exception):
@@ -57,6 +60,19 @@ class OriginalDatabase:
         if table not in self._tables:
             return 0
         return int(self._conn.execute(f'SELECT COUNT(*) FROM "{table}"').fetchone()[0])  # noqa: S608
+
+    def fingerprint(self) -> str:
+        """Names this original wherever its file lies: a hash of the id and creation time of
+        the first rows of the tables it starts with, which later use does not change."""
+        digest = hashlib.sha256()
+        for table in FINGERPRINT_TABLES:
+            if not {"id", "created_at"} <= self.columns(table):
+                continue
+            first = self._conn.execute(
+                f'SELECT "id", "created_at" FROM "{table}" ORDER BY "id" LIMIT 5'  # noqa: S608
+            ).fetchall()
+            digest.update(f"{table}:{[tuple(r) for r in first]};".encode())
+        return digest.hexdigest()[:32]
 
     def close(self) -> None:
         self._conn.close()

@@ -61,26 +61,34 @@ def _free_username(imp: Importer, wanted: str) -> str:
 
 
 def import_users(imp: Importer) -> None:
+    """A name already taken by an account that was here before the import is that account
+    (its password is never overwritten); taken by another user of this same source (Alice
+    and alice), the newcomer gets a free name (alice-2) and the report says so."""
+
     def build(row: dict[str, Any]) -> tuple[sa.Table, dict[str, Any]] | int:
         original = str(row.get("username") or "")
         if not original.strip():
             raise Skip("user without a username")
-        username = clean_username(original)
+        wanted = clean_username(original, row.get("id"))
         existing = imp.conn.execute(
-            sa.select(users.c.id, users.c.provider).where(users.c.username == username)
-        ).first()
+            sa.select(users.c.id).where(users.c.username == wanted)
+        ).scalar()
         provider = row.get("provider") if row.get("provider") in ("local", "google") else "local"
-        if existing is not None:
-            # Same name here already: keep the local account, never overwrite its password.
+        derived = wanted == f"user-{row.get('id')}" != original
+        if existing is not None and not derived and not imp.is_mine("users", int(existing)):
             imp.report.notes.append(
-                f"user {original!r} already exists here as {username!r}; kept the existing account"
+                f"user {original!r} already exists here as {wanted!r}; kept the existing account"
             )
-            return int(existing.id)
+            return int(existing)
+        username = _free_username(imp, wanted)
         if username != original:
+            imp.report.renamed_users.append(
+                {"source_id": row.get("id"), "from": original, "to": username}
+            )
             imp.report.notes.append(f"user {original!r} renamed to {username!r}")
         role = row.get("role") if row.get("role") in ROLES else "viewer"
         return users, {
-            "username": _free_username(imp, username),
+            "username": username,
             "display_name": clip(row.get("display_name"), 200) or username,
             "password_hash": str(row.get("password_hash") or ""),
             "role": role,
@@ -186,10 +194,16 @@ def import_security_events(imp: Importer) -> None:
     imp.copy("security_events", build)
 
 
+# Audit target types naming a row of a table the import maps.
+AUDIT_TARGETS = {"user": "users", "agent": "agents", "task": "tasks", "project": "projects"}
+
+
 def import_audit_log(imp: Importer) -> None:
-    """Original audit rows are appended to our hash chain, marked as imported."""
-    report = imp.report.tables.setdefault("audit_log", _report(imp, "audit_log"))
-    for row in imp.src.rows("audit_log"):
+    """Original audit rows are appended to our hash chain, marked as imported, with their
+    user and target ids mapped to ours (the original ids stay in `detail`). They are history:
+    nothing is announced as a live security event."""
+    report = imp.table_report("audit_log")
+    for row in imp.rows("audit_log"):
         if imp.mapped("audit_log", row.get("id")) is not None:
             report.existing += 1
             continue
@@ -198,29 +212,40 @@ def import_audit_log(imp: Importer) -> None:
             report.reasons["audit row without an action"] += 1
             continue
         detail = parse_json(row.get("detail"), {})
-        detail = {**detail, "imported_from": imp.source} if isinstance(detail, dict) else {}
+        detail = {**detail, "imported_from": imp.source}
+        actor_id = as_int(row.get("actor_id"))
+        if actor_id is not None:
+            detail["original_actor_id"] = actor_id
+            actor_id = imp.mapped("users", actor_id)
+        target_type, target_id = row.get("target_type"), row.get("target_id")
+        if target_type in AUDIT_TARGETS and target_id is not None:
+            detail["original_target_id"] = target_id
+            target_id = imp.mapped(AUDIT_TARGETS[target_type], target_id)
         write_audit(
             imp.conn,
             str(row["action"])[:64],
             actor=str(row.get("actor") or "unknown"),
-            actor_id=as_int(row.get("actor_id")),
-            target_type=row.get("target_type"),
-            target_id=row.get("target_id"),
+            actor_id=actor_id,
+            target_type=target_type,
+            target_id=target_id,
             detail=detail,
             ip=str(row.get("ip_address") or ""),
             user_agent=str(row.get("user_agent") or ""),
             workspace_id=imp.workspace(row.get("workspace_id")),
             now=imp.ts(row.get("created_at")),
+            announce=False,
         )
         imp.remember("audit_log", row.get("id"), 0)
         report.imported += 1
+        report.carried(row)
 
 
 def import_settings(imp: Importer) -> None:
     """Only the rotated global key's hash comes over, so the original's key keeps working."""
-    report = imp.report.tables.setdefault("settings", _report(imp, "settings"))
-    for row in imp.src.rows("settings"):
+    report = imp.table_report("settings")
+    for row in imp.rows("settings"):
         if row.get("key") != GLOBAL_KEY_SETTING:
+            report.carried(row)  # refused by its key: its other columns stay behind
             report.skipped += 1
             report.reasons["setting not carried over (configure it here)"] += 1
             continue
@@ -241,9 +266,4 @@ def import_settings(imp: Importer) -> None:
             )
         )
         report.imported += 1
-
-
-def _report(imp: Importer, table: str) -> Any:
-    from mission_control.importer.service import TableReport
-
-    return TableReport(source_rows=imp.src.count(table))
+        report.carried(row)

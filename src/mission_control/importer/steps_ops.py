@@ -6,6 +6,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from mission_control.alerts.rules import validate_rule
 from mission_control.db.tables import (
     alert_rules,
     token_usage,
@@ -13,7 +14,13 @@ from mission_control.db.tables import (
     workflow_pipelines,
     workflow_templates,
 )
+from mission_control.errors import BadRequest
 from mission_control.importer.service import Importer, Skip, as_int, clip, parse_json
+
+
+def _int_or(value: Any, default: int) -> int:
+    number = as_int(value)
+    return default if number is None else number
 
 
 def import_webhooks(imp: Importer) -> None:
@@ -39,10 +46,14 @@ def import_webhooks(imp: Importer) -> None:
 
 
 def import_alert_rules(imp: Importer) -> None:
+    """Rules go through the same check as rules made here; one that fails it comes over
+    disabled (to be fixed in the UI or API, which check it again on enabling), with the
+    reason in the report, so it can never break the evaluation of the others."""
+
     def build(row: dict[str, Any]) -> tuple[sa.Table, dict[str, Any]]:
         if not row.get("name") or not row.get("entity_type") or not row.get("condition_operator"):
             raise Skip("alert rule without a name, entity type or operator")
-        return alert_rules, {
+        values: dict[str, Any] = {
             "name": clip(row["name"], 200),
             "description": row.get("description"),
             "enabled": bool(as_int(row.get("enabled"), 1)),
@@ -52,12 +63,21 @@ def import_alert_rules(imp: Importer) -> None:
             "condition_value": str(row.get("condition_value") or ""),
             "action_type": "webhook" if row.get("action_type") == "webhook" else "notification",
             "action_config": parse_json(row.get("action_config"), {}),
-            "cooldown_minutes": min(10080, max(1, as_int(row.get("cooldown_minutes"), 60) or 60)),
+            "cooldown_minutes": min(10080, max(1, _int_or(row.get("cooldown_minutes"), 60))),
             "last_triggered_at": as_int(row.get("last_triggered_at")),
             "trigger_count": as_int(row.get("trigger_count"), 0),
             "created_by": clip(row.get("created_by"), 200),
             **imp.placed(row),
         }
+        try:
+            values = validate_rule(values)
+        except BadRequest as invalid:
+            values["enabled"] = False
+            imp.table_report("alert_rules").changes["invalid rule imported disabled"] += 1
+            imp.report.notes.append(
+                f"alert rule {values['name']!r} imported disabled: {invalid.message}"
+            )
+        return alert_rules, values
 
     imp.copy("alert_rules", build)
 
@@ -66,7 +86,7 @@ def import_workflow_templates(imp: Importer) -> None:
     def build(row: dict[str, Any]) -> tuple[sa.Table, dict[str, Any]]:
         if not row.get("name") or not row.get("task_prompt"):
             raise Skip("template without a name or prompt")
-        timeout = min(3600, max(10, as_int(row.get("timeout_seconds"), 300) or 300))
+        timeout = min(3600, max(10, _int_or(row.get("timeout_seconds"), 300)))
         return workflow_templates, {
             "name": clip(row["name"], 200),
             "description": row.get("description"),

@@ -34,6 +34,8 @@ TASK_STATUSES = {
 PRIORITIES = {"critical", "high", "medium", "low"}
 AGENT_STATUSES = {"offline", "idle", "busy", "sleeping", "error", "online"}
 OUTCOMES = {"success", "failed", "partial", "abandoned"}
+# Entity types of activities and notifications that name a row of a table the import maps.
+ENTITY_TABLES = {"task": "tasks", "agent": "agents", "project": "projects"}
 
 
 def _general_project(imp: Importer, workspace_id: int) -> int:
@@ -282,15 +284,18 @@ def import_activities(imp: Importer) -> None:
             raise Skip("activity without a type")
         entity_type = clip(row.get("entity_type"), 32) or "unknown"
         entity_id = as_int(row.get("entity_id"))
-        if entity_type in ("task", "agent") and entity_id is not None:
-            entity_id = imp.mapped(f"{entity_type}s", entity_id) or entity_id
+        data = parse_json(row.get("data"), {})
+        if entity_type in ENTITY_TABLES and entity_id is not None:
+            # Not imported: no id rather than an unrelated row's; the original id stays in data.
+            data = {**data, "original_entity_id": entity_id}
+            entity_id = imp.mapped(ENTITY_TABLES[entity_type], entity_id)
         return activities, {
             "type": clip(row["type"], 64),
             "entity_type": entity_type,
             "entity_id": entity_id,
             "actor": clip(row.get("actor"), 200) or "unknown",
             "description": str(row.get("description") or ""),
-            "data": parse_json(row.get("data"), {}),
+            "data": data,
             **imp.placed(row, updated=False),
         }
 
@@ -303,8 +308,13 @@ def import_notifications(imp: Importer) -> None:
             raise Skip("notification without a recipient")
         source_type = clip(row.get("source_type"), 32)
         source_id = as_int(row.get("source_id"))
-        if source_type == "task" and source_id is not None:
-            source_id = imp.mapped("tasks", source_id) or source_id
+        if source_type in ENTITY_TABLES and source_id is not None:
+            # Notifications have no data column to keep the original id in: the report counts them.
+            source_id = imp.mapped(ENTITY_TABLES[source_type], source_id)
+            if source_id is None:
+                imp.table_report("notifications").changes[
+                    f"{source_type} not imported: source_id left empty"
+                ] += 1
         return notifications, {
             "recipient": clip(row["recipient"], 200),
             "type": clip(row.get("type"), 64) or "info",

@@ -85,6 +85,7 @@ def write_audit(
     user_agent: str = "",
     workspace_id: int = 1,
     now: int | None = None,
+    announce: bool = True,
 ) -> None:
     row: dict[str, Any] = {
         "action": action,
@@ -100,7 +101,7 @@ def write_audit(
     }
     # Round-trip the detail through JSON so the hash covers exactly what is stored.
     row["detail"] = orjson.loads(orjson.dumps(row["detail"], default=str))
-    if is_security_action(action):
+    if announce and is_security_action(action):  # off for history carried over (mc import)
         # Published before the chain lock is taken: `publish` takes the events lock on
         # PostgreSQL, and callers that publish then audit take them in that order too.
         publish(

@@ -1,0 +1,5 @@
+"""Importer tests share the webhook tests' real loopback receiver."""
+
+from tests.webhooks.conftest import receiver
+
+__all__ = ["receiver"]
