@@ -1,75 +1,69 @@
-"""The password-hashing pool: a flood of logins runs at most MC_HASH_CONCURRENCY hashes at once
-and the rest of the server keeps answering."""
+"""The password-hashing pool on a real server: a flood of logins runs at most
+MC_HASH_CONCURRENCY Argon2 verifications at once, and the server keeps answering meanwhile."""
 
 from __future__ import annotations
 
 import asyncio
-import threading
-from collections.abc import Callable
-from typing import Any
+import os
+from pathlib import Path
 
+import httpx
 import pytest
 
-from mission_control.security.passwords import Verification
+from tests.conftest import PASSWORD
+from tests.security.conftest import ServerFactory
+from tests.server import SRC
+
+pytestmark = [pytest.mark.server, pytest.mark.anyio]
 
 FLOOD = 24
+PROBE = Path(__file__).resolve().parent / "hash_probe"
 
 
-class HashCounter:
-    """Wraps the real verification and records how many ran at the same time, in threads."""
-
-    def __init__(self, verify: Callable[[str, str], Verification]) -> None:
-        self._verify = verify
-        self._lock = threading.Lock()
-        self.running = 0
-        self.most = 0
-        self.done = 0
-
-    def __call__(self, stored: str, password: str) -> Verification:
-        with self._lock:
-            self.running += 1
-            self.most = max(self.most, self.running)
-        try:
-            return self._verify(stored, password)
-        finally:
-            with self._lock:
-                self.running -= 1
-                self.done += 1
+async def _guess(client: httpx.AsyncClient, n: int) -> int:
+    # Each guess from its own forwarded address, and only a few at the one real user, so the
+    # login throttle lets every one reach a hash (an unknown name gets the dummy check).
+    response = await client.post(
+        "/api/auth/login",
+        json={"username": "chief" if n % 6 == 0 else f"ghost{n}", "password": f"guess-{n}"},
+        headers={"x-forwarded-for": f"198.51.100.{n + 1}"},
+    )
+    return response.status_code
 
 
-async def test_a_login_flood_hashes_one_at_a_time_while_health_answers(
-    harness_factory: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
+def _probe(path: Path) -> tuple[int, int]:
+    """(most verifications at once, verifications done) as the server counted them."""
+    if not path.exists():
+        return 0, 0
+    most, done = path.read_text().split()
+    return int(most), int(done)
+
+
+@pytest.mark.parametrize("hashes_at_once", [1, 2])
+async def test_a_login_flood_runs_at_most_the_configured_hashes_at_once(
+    server_factory: ServerFactory, tmp_path: Path, hashes_at_once: int
 ) -> None:
-    # Costlier hashes than the suite's default, so a flood without the gate would overlap.
-    async with harness_factory(hash_concurrency=1, argon2_time_cost=3) as h:
-        await h.create_user("target")
-        counter = HashCounter(h.rt.passwords.verify_sync)
-        # Both paths, a wrong password and an unknown user's dummy check, go through it.
-        monkeypatch.setattr(h.rt.passwords, "verify_sync", counter)
-        # Each guess from its own address, and only a few at the one real user, so the login
-        # throttle lets every one reach a hash.
-        clients = [h.new_client(ip=f"198.51.100.{i + 1}") for i in range(FLOOD)]
-        flood = [
-            asyncio.create_task(
-                client.post(
-                    "/api/auth/login",
-                    json={
-                        "username": "target" if i % 6 == 0 else f"ghost{i}",
-                        "password": f"guess-{i}",
-                    },
-                )
-            )
-            for i, client in enumerate(clients)
-        ]
-        await asyncio.sleep(0)
-        health = await h.client.get("/api/health")
-        assert health.status_code == 200
-        hashed_before_health = counter.done
-        responses = await asyncio.gather(*flood)
-        for client in clients:
-            await client.aclose()
-    assert [r.status_code for r in responses] == [401] * FLOOD
-    assert counter.done == FLOOD
-    # The health check did not wait for the queue of hashes to drain.
-    assert hashed_before_health < FLOOD
-    assert counter.most == 1
+    probe_file = tmp_path / "hashes"
+    server = server_factory(
+        AUTH_USER="chief",
+        AUTH_PASS=PASSWORD,
+        MC_TRUSTED_PROXIES="127.0.0.1",
+        MC_HASH_CONCURRENCY=str(hashes_at_once),
+        # Costlier hashes than the suite's default, so an unbounded flood would overlap.
+        MC_ARGON2_TIME_COST="3",
+        PYTHONPATH=os.pathsep.join([str(PROBE), str(SRC)]),
+        HASH_PROBE_FILE=str(probe_file),
+    )
+    async with server.client() as client:
+        flood = [asyncio.create_task(_guess(client, n)) for n in range(FLOOD)]
+        await asyncio.sleep(0.05)
+        health = await client.get("/api/health")
+        done_at_health = _probe(probe_file)[1]
+        statuses = await asyncio.gather(*flood)
+    assert health.status_code == 200
+    assert statuses == [401] * FLOOD
+    most, done = _probe(probe_file)
+    assert done == FLOOD  # every guess was checked, each once
+    # The health check was answered while guesses were still queued for a hash.
+    assert done_at_health < FLOOD
+    assert 1 <= most <= hashes_at_once
