@@ -60,7 +60,7 @@ def create_app(settings: Settings | None = None, *, migrate: bool = True) -> Fas
         version=__version__,
         description=API_DESCRIPTION,
         openapi_url="/api/docs",
-        docs_url="/docs",
+        docs_url=None,  # web/docs.py serves /docs from vendored files under the CSP
         redoc_url=None,
         lifespan=lifespan,
     )

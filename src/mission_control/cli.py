@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import time
 from pathlib import Path
 
@@ -53,7 +52,6 @@ def serve(
     console.print(f"Mission Control on [bold]{url}[/bold]")
     if needs_setup_url(settings):
         console.print(f"No user yet: create the first admin at [bold]{url}/setup[/bold]")
-    os.environ.setdefault("MC_SERVE_WORKERS", str(workers))
     with contextlib.ExitStack() as stack:
         # Another instance on this data folder may already hold it; `mc restore` still
         # sees a running server, which is all the lock is for.

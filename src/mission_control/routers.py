@@ -28,6 +28,7 @@ from mission_control.tasks.routes import router as tasks_router
 from mission_control.tokens.routes import router as tokens_router
 from mission_control.two_factor.routes import router as two_factor_router
 from mission_control.users.routes import router as users_router
+from mission_control.web.docs import router as web_docs_router
 from mission_control.web.exports import router as web_exports_router
 from mission_control.web.routes import router as web_router
 from mission_control.webhooks.routes import router as webhooks_router
@@ -69,4 +70,5 @@ ROUTERS: list[APIRouter] = [
     webhooks_router,
     alerts_router,
     web_exports_router,
+    web_docs_router,
 ]

@@ -338,9 +338,15 @@ class Settings(BaseSettings):
     def _read_secret_files(cls, data: Any, handler: Any) -> Any:
         """`NAME_FILE` fills `NAME` from a file when `NAME` itself is not set."""
         read: set[str] = set()
+        # A `.env` file hands undeclared names over lower-cased; the environment keeps its case.
+        given = (
+            {key.upper(): value for key, value in data.items() if isinstance(key, str)}
+            if isinstance(data, dict)
+            else {}
+        )
         for name in FILE_BACKED if isinstance(data, dict) else ():
-            path = data.get(f"{name}_FILE") or os.environ.get(f"{name}_FILE")
-            if path and not (data.get(name) or os.environ.get(name)):
+            path = given.get(f"{name}_FILE") or os.environ.get(f"{name}_FILE")
+            if path and not (given.get(name) or os.environ.get(name)):
                 try:
                     data[name] = Path(path).read_text(encoding="utf-8").strip()
                 except OSError as exc:

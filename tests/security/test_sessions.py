@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import time
 
+import anyio
 import sqlalchemy as sa
 
 from mission_control.db.tables.identity import user_sessions
@@ -144,3 +145,59 @@ async def test_logout_deletes_the_session_and_clears_the_cookie(harness: AppHarn
     replay.cookies.set("mc-session", token)
     assert (await replay.get("/api/auth/me")).status_code == 401
     assert await _session_rows(harness) == []
+
+
+async def _set_last_seen(harness: AppHarness, seconds_ago: int) -> None:
+    def write(conn: sa.Connection) -> None:
+        conn.execute(sa.update(user_sessions).values(last_seen_at=int(time.time()) - seconds_ago))
+
+    await harness.rt.db.write(write)
+
+
+async def test_a_session_idle_longer_than_the_idle_timeout_ends(harness_factory: object) -> None:
+    async with harness_factory(session_idle_minutes=5) as h:  # type: ignore[operator]
+        client = await h.login_client("lena", "viewer")
+
+        await _set_last_seen(h, 4 * 60)
+        assert (await client.get("/api/auth/me")).status_code == 200
+        # Being used moved last_seen_at on (in the background, a moment later).
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            rows = await _session_rows(h)
+            if int(rows[0]["last_seen_at"]) >= int(time.time()) - 60:  # type: ignore[call-overload]
+                break
+            await anyio.sleep(0.05)
+        else:
+            raise AssertionError(f"last_seen_at was not moved on: {rows}")
+
+        await _set_last_seen(h, 6 * 60)
+        assert (await client.get("/api/auth/me")).status_code == 401
+        await client.aclose()
+
+
+async def test_without_an_idle_timeout_only_the_absolute_lifetime_counts(
+    harness: AppHarness,
+) -> None:
+    client = await harness.login_client("milo", "viewer")
+
+    await _set_last_seen(harness, 6 * 86400)
+    assert (await client.get("/api/auth/me")).status_code == 200
+
+
+async def test_the_session_row_keeps_the_user_agent_and_lives_seven_days(
+    harness: AppHarness,
+) -> None:
+    await harness.create_user("nina", "viewer")
+    agent = "Mozilla/5.0 (X11; Linux) Test/1.0 " + "x" * 600
+    client = harness.new_client(**{"user-agent": agent})
+    before = int(time.time())
+    login = await client.post("/api/auth/login", json={"username": "nina", "password": PASSWORD})
+    assert login.status_code == 200
+    after = int(time.time())
+    (row,) = await _session_rows(harness)
+    assert row["user_agent"] == agent[:512]
+    week = 7 * 24 * 3600
+    assert before + week <= int(row["expires_at"]) <= after + week  # type: ignore[call-overload]
+    assert before <= int(row["created_at"]) <= after  # type: ignore[call-overload]
+    sessions = await client.get("/api/auth/sessions")
+    assert sessions.json()["sessions"][0]["user_agent"] == agent[:512]

@@ -61,3 +61,36 @@ def test_secrets_can_come_from_files(tmp_path: Path, monkeypatch: pytest.MonkeyP
     monkeypatch.setenv("API_KEY_FILE", str(secret))
     monkeypatch.delenv("API_KEY", raising=False)
     assert Settings(_env_file=None).api_key == "k" * 40
+
+
+@pytest.mark.parametrize("source", ["environment", ".env"])
+def test_secret_files_are_named_in_the_environment_or_in_dot_env(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, source: str
+) -> None:
+    key_file, pass_file = tmp_path / "api_key", tmp_path / "auth_pass"
+    key_file.write_text("f" * 40 + "\n")
+    pass_file.write_text("a long file-held password\n")
+    for name in ("API_KEY", "AUTH_PASS", "API_KEY_FILE", "AUTH_PASS_FILE"):
+        monkeypatch.delenv(name, raising=False)
+    named = {"API_KEY_FILE": str(key_file), "AUTH_PASS_FILE": str(pass_file)}
+    if source == ".env":
+        (tmp_path / ".env").write_text("".join(f"{k}={v}\n" for k, v in named.items()))
+    else:
+        for name, value in named.items():
+            monkeypatch.setenv(name, value)
+    monkeypatch.chdir(tmp_path)
+    settings = Settings()
+    assert settings.api_key == "f" * 40
+    assert settings.auth_pass == "a long file-held password"
+
+
+def test_a_set_secret_wins_over_its_file_in_dot_env(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    secret = tmp_path / "api_key"
+    secret.write_text("f" * 40)
+    for name in ("API_KEY", "API_KEY_FILE"):
+        monkeypatch.delenv(name, raising=False)
+    (tmp_path / ".env").write_text(f"API_KEY={'d' * 40}\nAPI_KEY_FILE={secret}\n")
+    monkeypatch.chdir(tmp_path)
+    assert Settings().api_key == "d" * 40

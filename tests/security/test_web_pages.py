@@ -21,6 +21,7 @@ class _Inline(HTMLParser):
         super().__init__()
         self.problems: list[str] = []
         self.scripts: list[dict[str, str | None]] = []
+        self.urls: list[str] = []
         self._in_script = False
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
@@ -35,6 +36,8 @@ class _Inline(HTMLParser):
             self.scripts.append(names)
             self._in_script = True
         for name in ("href", "src", "action"):
+            if names.get(name) is not None and tag in ("script", "link", "img", "iframe"):
+                self.urls.append(names[name] or "")
             if (names.get(name) or "").strip().lower().startswith("javascript:"):
                 self.problems.append(f"javascript: URL on <{tag}>")
 
@@ -56,6 +59,22 @@ def _check_page(response: httpx.Response) -> None:
     assert parser.scripts, "the page loads its script from /static"
     for script in parser.scripts:
         assert (script.get("src") or "").startswith("/static/")
+
+
+async def test_api_docs_page_loads_only_same_origin_files_under_the_csp(
+    harness: AppHarness,
+) -> None:
+    page = await harness.client.get("/docs")
+    _check_page(page)
+    assert "script-src 'self' 'nonce-" in page.headers["content-security-policy"]
+    parser = _Inline()
+    parser.feed(page.text)
+    assert "/static/vendor/swagger-ui/swagger-ui-bundle.js" in parser.urls
+    assert "/static/vendor/swagger-ui/swagger-ui.css" in parser.urls
+    for url in parser.urls:
+        assert url.startswith("/") and not url.startswith("//"), url
+        assert (await harness.client.get(url)).status_code == 200, url
+    assert 'data-openapi-url="/api/docs"' in page.text
 
 
 async def test_setup_page_while_empty_then_redirects_to_login(harness: AppHarness) -> None:

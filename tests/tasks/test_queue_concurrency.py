@@ -89,7 +89,6 @@ async def _claim_everything(
                         env={
                             "API_KEY": TEST_API_KEY,
                             "MC_DISABLE_RATE_LIMIT": "1",
-                            "MC_SERVE_WORKERS": str(workers),
                         },
                     )
                 ).base_url
