@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy.engine import CursorResult
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection, CursorResult
 
 
 def inserted_id(result: CursorResult[Any]) -> int:
@@ -13,3 +15,15 @@ def inserted_id(result: CursorResult[Any]) -> int:
     if key is None or key[0] is None:
         raise RuntimeError("INSERT returned no primary key")
     return int(key[0])
+
+
+def upsert(conn: Connection, table: sa.Table, key: sa.Column[Any], values: dict[str, Any]) -> None:
+    """Insert `values`, or update the row whose unique `key` column already holds its value."""
+    insert = (postgresql if conn.dialect.name == "postgresql" else sqlite).insert
+    statement = insert(table).values(**values)
+    conn.execute(
+        statement.on_conflict_do_update(
+            index_elements=[key],
+            set_={k: statement.excluded[k] for k in values if k != key.name},
+        )
+    )

@@ -10,10 +10,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
-from mission_control.db.rows import inserted_id
+from mission_control.db.rows import inserted_id, upsert
 from mission_control.db.tables import gateways, settings_table
 from mission_control.errors import BadRequest, Conflict, NotFound
 from mission_control.integrations.openclaw.client import display_url
@@ -123,14 +122,7 @@ def store_env_device_token(conn: Connection, box: SecretBox, url: str, token: st
         "updated_by": "gateway",
         "updated_at": int(time.time()),
     }
-    insert = (postgresql if conn.dialect.name == "postgresql" else sqlite).insert
-    statement = insert(settings_table).values(**values)
-    conn.execute(
-        statement.on_conflict_do_update(
-            index_elements=[settings_table.c.key],
-            set_={k: statement.excluded[k] for k in values if k != "key"},
-        )
-    )
+    upsert(conn, settings_table, settings_table.c.key, values)
 
 
 def _env_target(conn: Connection, box: SecretBox, settings: Settings) -> Target | None:

@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
+from mission_control.db.rows import upsert
 from mission_control.db.tables import integration_secrets
 from mission_control.errors import BadRequest, Conflict
 from mission_control.integrations.onepassword.cli import OnePasswordCli
@@ -151,14 +151,7 @@ def integration(
 
 
 def _upsert(conn: Connection, values: dict[str, Any]) -> None:
-    insert = (postgresql if conn.dialect.name == "postgresql" else sqlite).insert
-    statement = insert(integration_secrets).values(**values)
-    conn.execute(
-        statement.on_conflict_do_update(
-            index_elements=[integration_secrets.c.env_var],
-            set_={k: statement.excluded[k] for k in values if k != "env_var"},
-        )
-    )
+    upsert(conn, integration_secrets, integration_secrets.c.env_var, values)
 
 
 def _room_for(conn: Connection, env_var: str) -> None:
