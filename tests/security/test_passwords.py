@@ -72,6 +72,17 @@ async def test_old_hashes_verify_and_are_upgraded_on_login(
     assert (await _login(harness, "legacy", PASSWORD)).status_code == 200
 
 
+async def test_a_bcrypt_hash_of_a_long_password_still_verifies(harness: AppHarness) -> None:
+    """Node's bcrypt hashed the first 72 bytes of a longer password; the owner types it all."""
+    long_password = "a-very-long-passphrase-" * 5  # 115 bytes
+    stored = bcrypt.hashpw(long_password.encode()[:72], bcrypt.gensalt(rounds=4)).decode()
+    await _user_with_hash(harness, "longpass", stored)
+    assert (await _login(harness, "longpass", "b" + long_password[1:])).status_code == 401
+    assert (await _login(harness, "longpass", long_password)).status_code == 200
+    assert (await _stored_hash(harness, "longpass")).startswith("$argon2id$")
+    assert (await _login(harness, "longpass", long_password)).status_code == 200
+
+
 async def test_new_hashes_are_argon2id_with_the_configured_cost(harness: AppHarness) -> None:
     await harness.create_user("fresh")
     stored = await _stored_hash(harness, "fresh")

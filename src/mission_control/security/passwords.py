@@ -19,6 +19,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 
 MIN_LENGTH = 12
 MAX_BYTES = 1024
+BCRYPT_MAX_BYTES = 72  # what the bcrypt algorithm reads of a password
 
 COMMON_PASSWORDS = frozenset(
     {
@@ -117,7 +118,10 @@ class Passwords:
             return Verification(True, self._hasher.check_needs_rehash(stored))
         if stored.startswith(("$2a$", "$2b$", "$2y$")):
             try:
-                ok = bcrypt.checkpw(password.encode("utf-8"), stored.encode("ascii"))
+                # bcrypt reads 72 bytes; the hashes it made ignored the rest (bcrypt 5 refuses
+                # longer input instead), so an imported account with a longer password works.
+                secret = password.encode("utf-8")[:BCRYPT_MAX_BYTES]
+                ok = bcrypt.checkpw(secret, stored.encode("ascii"))
             except ValueError:
                 return Verification(False)
             return Verification(ok, ok)
