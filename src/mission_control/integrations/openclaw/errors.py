@@ -110,7 +110,8 @@ def guidance_for(code: str, details: dict[str, Any], *, origin: str | None) -> s
     if code == AUTH_TOKEN_MISMATCH:
         return (
             "The gateway token does not match gateway.auth.token in the gateway's config. "
-            "Update the token stored for this gateway (PATCH /api/gateways/{id}) or "
+            "Update the token stored for this gateway (Edit on the Gateways page, or "
+            "PATCH /api/gateways/{id}) or "
             "OPENCLAW_GATEWAY_TOKEN (in the environment or on the Integrations page)."
         )
     if code == AUTH_DEVICE_TOKEN_MISMATCH:
