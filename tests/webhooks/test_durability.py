@@ -90,7 +90,7 @@ async def test_two_instances_deliver_each_event_once(
         await _publish_many(one, 30)
         await _publish_many(two, 30, start=30)
         await asyncio.gather(one.rt.webhooks.run_once(), two.rt.webhooks.run_once())
-        await wait_for(lambda: len(receiver.requests) >= 120)
+        await wait_for(lambda: len(receiver.requests) >= 120, timeout=60)
         await asyncio.gather(one.rt.webhooks.run_once(), two.rt.webhooks.run_once())
         await asyncio.sleep(0.3)
         per_delivery = Counter(r.headers["X-MC-Delivery"] for r in receiver.requests)
