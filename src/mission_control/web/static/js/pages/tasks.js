@@ -113,7 +113,7 @@
       open,
       h("div", { class: "meta" },
         h("span", { text: task.assigned_to ? "@" + task.assigned_to : "unassigned" }),
-        task.comment_count ? h("span", { text: "· " + task.comment_count + " comments" }) : null,
+        task.comment_count ? h("span", { text: "· " + task.comment_count + (task.comment_count === 1 ? " comment" : " comments") }) : null,
         h("span", { text: "·" }), MC.time(task.updated_at)
       )
     );
