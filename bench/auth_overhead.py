@@ -24,8 +24,8 @@ API_KEY = "bench-api-key-" + "0" * 40
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--seconds", type=int, default=5, help="Seconds per wrk run.")
-    parser.add_argument("--rounds", type=int, default=3, help="Rounds per concurrency.")
+    parser.add_argument("--seconds", type=int, default=4, help="Seconds per wrk run.")
+    parser.add_argument("--rounds", type=int, default=5, help="Rounds per concurrency.")
     parser.add_argument("--concurrency", type=int, nargs="+", default=[8, 32])
     args = parser.parse_args()
     env = {"API_KEY": API_KEY, "AUTH_USER": "bench", "AUTH_PASS": PASSWORD}
