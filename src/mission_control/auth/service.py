@@ -14,7 +14,7 @@ from mission_control.errors import BadRequest, Forbidden, TooManyRequests, Unaut
 from mission_control.security.actor import Actor
 from mission_control.security.audit import audit, write_audit
 from mission_control.security.identity import public_user, user_actor
-from mission_control.security.login_throttle import LoginThrottle, refusal
+from mission_control.security.login_throttle import LoginAttempt, LoginThrottle
 from mission_control.security.passwords import PasswordPolicyError, check_length, check_policy
 from mission_control.security.security_events import record_security_event
 from mission_control.security.sessions import create_session, delete_session, revoke_user_sessions
@@ -40,13 +40,6 @@ class LoginResult:
     token: str
 
 
-async def _count_failure(throttle: LoginThrottle, held: list[tuple[str, str]]) -> None:
-    """The attempt failed: it counts in every bucket it reserved a slot in."""
-    for bucket, key in held:
-        await throttle.failed(bucket, key)
-    held.clear()
-
-
 def _policy(password: str) -> None:
     try:
         check_policy(password)
@@ -54,15 +47,16 @@ def _policy(password: str) -> None:
         raise BadRequest(str(exc)) from None
 
 
-def _is_known_ip(conn: Connection, user_id: int, ip: str, now: int) -> bool:
-    """Has this IP logged in as this user recently? Such an IP bypasses the username lock."""
+def is_known_ip(conn: Connection, user_id: int, ip: str, now: int, action: str = "login") -> bool:
+    """Has this IP signed in as this user (audit `action`) in the last KNOWN_IP_DAYS? Such an
+    IP bypasses the account's login lock."""
     if not ip:
         return False
     return (
         conn.execute(
             sa.select(audit_log.c.id)
             .where(
-                audit_log.c.action == "login",
+                audit_log.c.action == action,
                 audit_log.c.actor_id == user_id,
                 audit_log.c.ip_address == ip,
                 audit_log.c.created_at > now - KNOWN_IP_DAYS * 86400,
@@ -78,7 +72,7 @@ def _lookup_for_login(
 ) -> tuple[dict[str, Any] | None, int, bool]:
     user = find_by_username(conn, username)
     total = 1 if user else count_users(conn)
-    known = bool(user) and _is_known_ip(conn, user["id"], ip, now)  # type: ignore[index]
+    known = bool(user) and is_known_ip(conn, user["id"], ip, now)  # type: ignore[index]
     return user, total, known
 
 
@@ -162,26 +156,17 @@ async def login(
     username = username_raw.strip().lower()[:64]
     ip = origin.ip
     throttle = LoginThrottle(rt.limiter)
-    wait = await throttle.admit("login_ip", ip)
-    if wait:
-        raise await refusal(rt.security, ip, "login_ip", wait)
-    held: list[tuple[str, str]] = [("login_ip", ip)]
+    attempt = LoginAttempt(throttle, rt.security, ip)
+    await attempt.reserve("login_ip", ip)
     try:
         now = int(time.time())
         user, total, known_ip = await rt.db.read(_lookup_for_login, username, ip, now)
         if total == 0:
             raise Unauthorized("No users exist yet; complete setup first", code="NO_USERS")
         if device is not None and device[0] == username:
-            bucket_key = ("login_device", device[1])
+            await attempt.reserve("login_device", device[1])
         elif not known_ip:
-            bucket_key = ("login_user", username)
-        else:
-            bucket_key = None
-        if bucket_key is not None:
-            wait = await throttle.admit(*bucket_key)
-            if wait:
-                raise await refusal(rt.security, ip, bucket_key[0], wait)
-            held.append(bucket_key)
+            await attempt.reserve("login_user", username)
         usable = (
             user is not None
             and user["disabled_at"] is None
@@ -195,7 +180,7 @@ async def login(
             await rt.passwords.dummy_verify(password)
             result = None
         if result is None or not result.ok:
-            await _count_failure(throttle, held)
+            await attempt.fail()
             reason = "bad password" if usable else "unknown or unusable account"
             await rt.db.write(
                 _record_failure, origin, username, reason, user["id"] if user else None
@@ -204,11 +189,10 @@ async def login(
         assert user is not None
         second_factor = user["is_approved"] and user["totp_enabled"]
         if second_factor and not await check_second_factor(rt, origin, user, otp):
-            await _count_failure(throttle, held)
+            await attempt.fail()
             raise Unauthorized("Invalid two-factor code", code="OTP_INVALID")
     finally:
-        for bucket, key in held:
-            await throttle.release(bucket, key)
+        await attempt.release()
     assert user is not None
     await throttle.forgive("login_user", username)
     if device is not None:

@@ -37,7 +37,7 @@ from mission_control.query import documented_params
 from mission_control.responses import json_response
 from mission_control.runtime import Runtime
 from mission_control.security.identity import public_user
-from mission_control.security.login_throttle import LoginThrottle, refusal
+from mission_control.security.login_throttle import LoginAttempt, LoginThrottle
 from mission_control.security.ratelimit import limit_identity_change
 from mission_control.security.rbac import AdminActor, ViewerActor, current_actor
 
@@ -75,10 +75,8 @@ async def google_login(request: Request, rt: RuntimeDep) -> Response:
         raise BadRequest("Google credential is required")
     origin = current_actor(request)
     throttle = LoginThrottle(rt.limiter)
-    wait = await throttle.admit("login_ip", origin.ip)
-    if wait:
-        raise await refusal(rt.security, origin.ip, "login_ip", wait)
-    held = {"login_ip": origin.ip}
+    attempt = LoginAttempt(throttle, rt.security, origin.ip)
+    await attempt.reserve("login_ip", origin.ip)
     # Per account too (security.md 5b): keyed by the email the token claims, in a space of
     # its own so Google attempts never count against a local username.
     email = claimed_email(credential)
@@ -87,10 +85,7 @@ async def google_login(request: Request, rt: RuntimeDep) -> Response:
     try:
         now = int(time.time())
         if account and not await rt.db.read(service.signed_in_from, email, origin.ip, now):
-            wait = await throttle.admit("login_user", account)
-            if wait:
-                raise await refusal(rt.security, origin.ip, "login_user", wait)
-            held["login_user"] = account
+            await attempt.reserve("login_user", account)
         try:
             identity = await google_verifier(request, rt).verify(credential)
         except GoogleTokenError as exc:
@@ -113,11 +108,7 @@ async def google_login(request: Request, rt: RuntimeDep) -> Response:
             failed = True
             raise Unauthorized("Invalid credentials")
     finally:
-        for bucket, key in held.items():
-            if failed:
-                await throttle.failed(bucket, key)
-            else:
-                await throttle.release(bucket, key)
+        await (attempt.fail() if failed else attempt.release())
     if account:
         await throttle.forgive("login_user", account)
     assert outcome.user is not None and outcome.token is not None

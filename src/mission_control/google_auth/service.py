@@ -11,9 +11,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
-from mission_control.auth.service import KNOWN_IP_DAYS
+from mission_control.auth.service import is_known_ip
 from mission_control.db.rows import inserted_id
-from mission_control.db.tables import access_requests, audit_log, users
+from mission_control.db.tables import access_requests, users
 from mission_control.errors import BadRequest, Conflict, NotFound
 from mission_control.integrations.google import GoogleIdentity
 from mission_control.security.actor import Actor
@@ -62,19 +62,12 @@ def signed_in_from(conn: Connection, email: str, ip: str, now: int) -> bool:
     so tokens forged in someone's name cannot lock them out of their usual places."""
     if not email or not ip:
         return False
-    query = (
-        sa.select(audit_log.c.id)
-        .join(users, users.c.id == audit_log.c.actor_id)
-        .where(
-            audit_log.c.action == "login_google",
-            audit_log.c.ip_address == ip,
-            audit_log.c.created_at > now - KNOWN_IP_DAYS * 86400,
-            users.c.provider == "google",
-            sa.func.lower(users.c.email) == email,
+    accounts = conn.execute(
+        sa.select(users.c.id).where(
+            users.c.provider == "google", sa.func.lower(users.c.email) == email
         )
-        .limit(1)
-    )
-    return conn.execute(query).first() is not None
+    ).scalars()
+    return any(is_known_ip(conn, uid, ip, now, action="login_google") for uid in accounts)
 
 
 def _google_user(conn: Connection, identity: GoogleIdentity) -> dict[str, Any] | None:

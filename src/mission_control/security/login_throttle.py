@@ -11,7 +11,7 @@ counts and locks.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from mission_control.errors import TooManyRequests
 from mission_control.security.ratelimit import LIMITS, Limit, RateLimiter
@@ -59,3 +59,34 @@ async def refusal(sink: SecuritySink, ip: str, bucket: str, wait: int) -> TooMan
     """The 429 for a throttled login, recorded as a security event first."""
     await sink.report("rate_limit_hit", ip, detail={"bucket": bucket})
     return TooManyRequests(wait)
+
+
+@dataclass
+class LoginAttempt:
+    """The slots one login attempt holds, one per bucket it is judged in (IP, username or
+    device, Google account): reserved before the credential is checked, then counted as a
+    failure in every one of them, or given back."""
+
+    throttle: LoginThrottle
+    sink: SecuritySink
+    ip: str
+    held: list[tuple[str, str]] = field(default_factory=list)
+
+    async def reserve(self, bucket: str, key: str) -> None:
+        """Hold a slot in `bucket` for `key`, or raise the 429 (recorded) when it is full."""
+        wait = await self.throttle.admit(bucket, key)
+        if wait:
+            raise await refusal(self.sink, self.ip, bucket, wait)
+        self.held.append((bucket, key))
+
+    async def fail(self) -> None:
+        """The attempt failed: it counts in every bucket it holds a slot in."""
+        for bucket, key in self.held:
+            await self.throttle.failed(bucket, key)
+        self.held.clear()
+
+    async def release(self) -> None:
+        """The attempt did not fail: its slots are given back (nothing left after `fail`)."""
+        for bucket, key in self.held:
+            await self.throttle.release(bucket, key)
+        self.held.clear()
