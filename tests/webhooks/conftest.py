@@ -99,10 +99,17 @@ def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
+class _Listener(ThreadingHTTPServer):
+    # The standard library listens with a backlog of 5: four senders of eight sends each
+    # overflow it on a loaded machine and the kernel resets connections a real receiver
+    # would have taken (seen as `ReadError` attempts and their retries).
+    request_queue_size = 128
+
+
 @pytest.fixture
 def receiver() -> Iterator[Receiver]:
     rec = Receiver()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(rec))
+    server = _Listener(("127.0.0.1", 0), _handler(rec))
     server.daemon_threads = True
     rec.port = server.server_address[1]
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})

@@ -266,7 +266,11 @@ def settle_and_claim(
     rng: Callable[[], float] = random.random,
 ) -> list[Claimed]:
     """Record a batch of finished attempts and claim up to `want` due rows, in one
-    transaction: one write per worker pass instead of two per delivery."""
-    for claimed, outcome in finished:
+    transaction: one write per worker pass instead of two per delivery.
+
+    Attempts are recorded in webhook order, so two senders settling batches that touch
+    the same webhooks lock those rows in the same order and cannot deadlock (PostgreSQL).
+    """
+    for claimed, outcome in sorted(finished, key=lambda item: (item[0].webhook_id, item[0].id)):
         record_outcome(conn, claimed, outcome, now=now, max_retries=max_retries, rng=rng)
     return claim_due(conn, now, want) if want > 0 else []

@@ -34,6 +34,9 @@ DEFAULT_CONCURRENCY = 8
 POLL_SECONDS = 1.0
 # While sends are in flight, a pass waits this long so one write records several.
 BATCH_DELAY = 0.02
+# Passes that may fail to record the same finished attempts before they are left to
+# their lease (a deadlock or a moment's outage should not send them twice).
+SETTLE_ATTEMPTS = 3
 
 
 def private_allowed(settings: Settings) -> bool:
@@ -74,6 +77,7 @@ class WebhookWorker:
         self._inflight: dict[int, asyncio.Task[None]] = {}
         self._sending: dict[int, asyncio.Future[Outcome]] = {}
         self._finished: list[tuple[Claimed, Outcome]] = []
+        self._settle_failures = 0
         self._pass_lock = asyncio.Lock()  # one pass at a time (the loop and run_once)
 
     def now(self) -> int:
@@ -177,10 +181,17 @@ class WebhookWorker:
                 rng=self.rng,
             )
         except Exception:
-            # Unrecorded attempts keep their claim; the lease runs out and they are sent
-            # again (at least once).
             log.exception("could not record %d webhook deliveries", len(finished))
+            self._settle_failures += 1
+            if self._settle_failures <= SETTLE_ATTEMPTS:
+                # Try to record them again on the next pass: they were sent once already.
+                self._finished[:0] = finished
+            else:
+                # Unrecorded attempts keep their claim; the lease runs out and they are
+                # sent again (at least once).
+                self._settle_failures = 0
             raise
+        self._settle_failures = 0
         for item in claimed:
             self._spawn(item)
         return queued, len(claimed)
