@@ -29,6 +29,7 @@ def import_command(
     from mission_control.db.migrate import upgrade
     from mission_control.importer.run import import_original
     from mission_control.settings import load_settings
+    from mission_control.webhooks.sealing import webhook_box
 
     console = Console(soft_wrap=True)
     settings = load_settings()
@@ -37,7 +38,12 @@ def import_command(
     try:
         with StepProgress(Console(stderr=True), enabled=not as_json) as progress:
             report = import_original(
-                url, path, source=source or None, dry_run=dry_run, progress=progress
+                url,
+                path,
+                source=source or None,
+                dry_run=dry_run,
+                progress=progress,
+                box=webhook_box(settings),
             )
     except SourceError as exc:
         Console(stderr=True, soft_wrap=True).print(f"[red]Cannot import:[/red] {exc}")

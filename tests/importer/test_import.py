@@ -43,6 +43,8 @@ from mission_control.importer.progress import StepProgress
 from mission_control.importer.run import import_original
 from mission_control.importer.source import SourceError
 from mission_control.security.audit import verify_chain
+from mission_control.settings import Settings
+from mission_control.webhooks.sealing import SEALED, open_secret, webhook_box
 from tests.conftest import AppHarness
 from tests.importer.original_db import T0, add_rows, build_original, scrypt_hash
 from tests.webhooks.conftest import Receiver
@@ -305,6 +307,11 @@ def test_cli_import(database_url: str, original: Path, tmp_path: Path) -> None:
     tasks_report = json.loads(other.stdout)["tables"]["tasks"]  # another source: new tasks
     assert tasks_report["imported"] == 3
     assert tasks_report["ignored_columns"] == ["github_issue_number"]
+    # The command seals the webhook secrets it brings over.
+    stored = _rows(database_url, sa.select(webhooks.c.secret))[0]["secret"]
+    assert stored.startswith(SEALED) and "whsec_original" not in stored
+    box = webhook_box(Settings(data_dir=tmp_path / "data", _env_file=None))
+    assert open_secret(box, stored) == "whsec_original"
     missing = runner.invoke(cli_app, ["import", str(tmp_path / "nope.db")], env=env)
     assert missing.exit_code == 2 and "not a file" in missing.output
 

@@ -1,5 +1,5 @@
 """The database never holds a raw secret: passwords, session tokens and API keys are stored
-only as hashes or digests, whatever path made them."""
+only as hashes or digests, webhook signing secrets sealed, whatever path made them."""
 
 from __future__ import annotations
 
@@ -82,6 +82,12 @@ async def test_no_password_token_or_key_is_stored_raw(harness: AppHarness) -> No
     agent_key = await client.post("/api/agents/scribe/keys", json={"name": "ci"})
     assert agent_key.status_code == 201, agent_key.text
     secrets["agent key"] = agent_key.json()["api_key"]
+
+    webhook = await client.post(
+        "/api/webhooks", json={"name": "hook", "url": "https://hooks.example.com/in"}
+    )
+    assert webhook.status_code == 200, webhook.text
+    secrets["webhook signing secret"] = webhook.json()["secret"]
 
     failed = await harness.new_client().post(
         "/api/auth/login", json={"username": "boss", "password": WRONG_PASSWORD}

@@ -19,7 +19,13 @@ from tests.conftest import TEST_API_KEY
 from tests.server import ServerProcess
 from tests.webhooks.conftest import Receiver
 
-ENV = {"API_KEY": TEST_API_KEY, "MC_DISABLE_RATE_LIMIT": "1", "MC_WEBHOOK_ALLOW_PRIVATE": "1"}
+ENV = {
+    "API_KEY": TEST_API_KEY,
+    "MC_DISABLE_RATE_LIMIT": "1",
+    "MC_WEBHOOK_ALLOW_PRIVATE": "1",
+    # Instances that share a database share the key its sealed secrets open with.
+    "MC_SECRET_KEY": "restart-test-secret-key-0123456789",
+}
 
 
 @pytest.fixture

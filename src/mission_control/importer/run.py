@@ -14,6 +14,7 @@ from mission_control.importer import steps_ops as ops
 from mission_control.importer import steps_work as work
 from mission_control.importer.service import Importer, ImportReport, Progress, Step
 from mission_control.importer.source import OriginalDatabase
+from mission_control.security.secretbox import SecretBox
 
 STEPS: list[Step] = [
     identity.import_workspaces,
@@ -81,6 +82,7 @@ def import_original(
     source: str | None = None,
     dry_run: bool = False,
     progress: Progress | None = None,
+    box: SecretBox | None = None,
 ) -> ImportReport:
     """Import `path` into the database at `database_url`; nothing is written on a dry run
     or when anything fails."""
@@ -96,6 +98,7 @@ def import_original(
                     source=source or source_name(conn, original),
                     dry_run=dry_run,
                     progress=progress,
+                    box=box,
                 )
                 report = importer.run(STEPS)
             except BaseException:

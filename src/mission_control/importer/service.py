@@ -16,6 +16,7 @@ from sqlalchemy.engine import Connection
 from mission_control.db.rows import inserted_id
 from mission_control.db.tables import import_map
 from mission_control.importer.source import OriginalDatabase
+from mission_control.security.secretbox import SecretBox
 
 
 class Skip(Exception):
@@ -155,8 +156,12 @@ class Importer:
         source: str,
         dry_run: bool = False,
         progress: Progress | None = None,
+        box: SecretBox | None = None,
     ) -> None:
         self.conn = conn
+        # Seals webhook secrets as they come over (without one they are sealed at the
+        # next start of the server).
+        self.box = box
         self.src = original
         self.source = source[:200]
         self.now = int(time.time())

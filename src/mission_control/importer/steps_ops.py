@@ -16,6 +16,7 @@ from mission_control.db.tables import (
 )
 from mission_control.errors import BadRequest
 from mission_control.importer.service import Importer, Skip, as_int, clip, parse_json
+from mission_control.webhooks.sealing import seal
 
 
 def _int_or(value: Any, default: int) -> int:
@@ -32,7 +33,7 @@ def import_webhooks(imp: Importer) -> None:
         return webhooks, {
             "name": clip(row.get("name"), 200) or "imported webhook",
             "url": url,
-            "secret": row.get("secret"),
+            "secret": seal(imp.box, row.get("secret")) if imp.box else row.get("secret"),
             "events": events,
             "enabled": bool(as_int(row.get("enabled"), 1)),
             "consecutive_failures": as_int(row.get("consecutive_failures"), 0),

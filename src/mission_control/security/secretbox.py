@@ -9,12 +9,15 @@ import threading
 from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from mission_control.settings import Settings
 
 KEY_FILE_NAME = "secret.key"
 _lock = threading.Lock()
 _boxes: dict[tuple[str, str], SecretBox] = {}
+_purpose_keys: dict[tuple[str, str, str], bytes] = {}
 
 
 class SecretBoxError(RuntimeError):
@@ -62,18 +65,41 @@ def _key_file(data_dir: Path) -> bytes:
     return key
 
 
+def _marker(settings: Settings) -> tuple[str, str]:
+    if settings.secret_key:
+        return ("env", settings.secret_key)
+    return ("file", str(settings.data_dir))
+
+
+def _root_key(settings: Settings) -> bytes:
+    if settings.secret_key:
+        return _derive(settings.secret_key)
+    return _key_file(settings.data_dir)
+
+
 def secret_box(settings: Settings) -> SecretBox:
     """The box for these settings (built once per key source)."""
-    marker = (
-        ("env", settings.secret_key) if settings.secret_key else ("file", str(settings.data_dir))
-    )
+    marker = _marker(settings)
     with _lock:
         box = _boxes.get(marker)
         if box is None:
-            key = (
-                _derive(settings.secret_key)
-                if settings.secret_key
-                else _key_file(settings.data_dir)
-            )
-            box = _boxes[marker] = SecretBox(key)
+            box = _boxes[marker] = SecretBox(_root_key(settings))
         return box
+
+
+def purpose_key(settings: Settings, purpose: str) -> bytes:
+    """A Fernet key for one kind of secret, derived from the root key (HKDF-SHA256): a
+    process given it can open that kind and nothing else sealed here."""
+    cache_key = (*_marker(settings), purpose)
+    with _lock:
+        key = _purpose_keys.get(cache_key)
+        if key is None:
+            root = base64.urlsafe_b64decode(_root_key(settings))
+            derived = HKDF(
+                algorithm=hashes.SHA256(),
+                length=32,
+                salt=None,
+                info=f"mission-control/{purpose}".encode(),
+            ).derive(root)
+            key = _purpose_keys[cache_key] = base64.urlsafe_b64encode(derived)
+        return key

@@ -41,6 +41,7 @@ from mission_control.webhooks.schemas import (
     WebhookUpdate,
     WebhookUpdated,
 )
+from mission_control.webhooks.sealing import webhook_box
 from mission_control.webhooks.worker import private_allowed
 
 router = APIRouter(tags=["webhooks"])
@@ -64,7 +65,10 @@ def _result(outcome: Outcome, delivery_id: int) -> dict[str, Any]:
 async def list_webhooks(rt: RuntimeDep, actor: AdminActor) -> Response:
     """Every webhook with its masked secret, events, circuit state and delivery counts."""
     hooks = await rt.db.read(
-        service.list_webhooks, actor.workspace_id, rt.settings.webhook_max_retries
+        service.list_webhooks,
+        actor.workspace_id,
+        rt.settings.webhook_max_retries,
+        webhook_box(rt.settings),
     )
     return json_response({"webhooks": hooks})
 
@@ -80,6 +84,7 @@ async def create_webhook(body: WebhookCreate, rt: RuntimeDep, actor: AdminActor)
         events=body.events,
         generate_secret=body.generate_secret,
         allow_private=private_allowed(rt.settings),
+        box=webhook_box(rt.settings),
     )
     return json_response(created)
 
@@ -100,6 +105,7 @@ async def update_webhook(body: WebhookUpdate, rt: RuntimeDep, actor: AdminActor)
         regenerate_secret=body.regenerate_secret,
         reset_circuit=body.reset_circuit,
         allow_private=private_allowed(rt.settings),
+        box=webhook_box(rt.settings),
     )
     if body.reset_circuit or changes.get("enabled"):
         rt.wake_webhooks()  # deliveries held while the circuit was open may go now

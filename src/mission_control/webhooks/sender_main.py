@@ -22,6 +22,7 @@ import orjson
 
 from mission_control.db.engine import Database
 from mission_control.logs.writer import FileLog
+from mission_control.security.secretbox import SecretBox
 from mission_control.settings import Settings
 from mission_control.webhooks.worker import WebhookWorker
 
@@ -45,11 +46,11 @@ def read_config(fd: int = CONTROL_FD) -> dict[str, Any]:
     return config
 
 
-async def serve(settings: Settings) -> None:
+async def serve(settings: Settings, box: SecretBox) -> None:
     """Run the worker until this process is sent SIGTERM (by the server, on stop)."""
     loop = asyncio.get_running_loop()
     db = Database(settings.database_url_resolved)
-    worker = WebhookWorker(db, settings)
+    worker = WebhookWorker(db, settings, box=box)
     stopping = asyncio.Event()
 
     def on_control() -> None:
@@ -81,6 +82,7 @@ def main() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     config = read_config()
     nice = int(config.pop("nice", 0))
+    box = SecretBox(str(config.pop("webhook_key")).encode("ascii"))
     if nice:
         with contextlib.suppress(OSError):
             os.nice(nice)
@@ -89,7 +91,7 @@ def main() -> None:
     file_log = FileLog(settings.data_dir, settings.log_level)
     file_log.attach()
     try:
-        asyncio.run(serve(settings))
+        asyncio.run(serve(settings, box))
     finally:
         file_log.detach()
 

@@ -23,8 +23,10 @@ import orjson
 
 from mission_control.db.engine import Database
 from mission_control.integrations.secrets.service import CATALOG
+from mission_control.security.secretbox import purpose_key
 from mission_control.settings import FILE_BACKED, Settings
 from mission_control.webhooks.dispatcher import ensure_cursor
+from mission_control.webhooks.sealing import PURPOSE
 from mission_control.webhooks.sender_main import WAKE
 
 log = logging.getLogger("mission_control.webhooks")
@@ -53,6 +55,8 @@ def child_config(settings: Settings) -> bytes:
         "webhook_max_retries": settings.webhook_max_retries,
         "log_level": settings.log_level,
         "nice": settings.webhook_sender_nice,
+        # Through the pipe, never the environment: opens webhook secrets and nothing else.
+        "webhook_key": purpose_key(settings, PURPOSE).decode("ascii"),
     }
     return orjson.dumps(config) + b"\n"
 

@@ -15,11 +15,15 @@ from mission_control.db.tables import webhooks
 from mission_control.errors import NotFound
 from mission_control.security.actor import Actor
 from mission_control.security.audit import audit
+from mission_control.security.secretbox import SecretBox, SecretBoxError
 from mission_control.webhooks.catalog import validate_events
 from mission_control.webhooks.queue import circuit_threshold
+from mission_control.webhooks.sealing import open_secret, seal
 from mission_control.webhooks.ssrf import check_saved_url
 
 MASK = "••••••"
+# Shown for a secret the current key cannot open (the secret key changed): regenerate it.
+UNREADABLE = MASK + "????"
 MAX_LISTED = 500
 
 
@@ -27,7 +31,11 @@ def new_secret() -> str:
     return secrets.token_hex(32)
 
 
-def mask_secret(secret: str | None) -> str | None:
+def mask_secret(box: SecretBox, stored: str | None) -> str | None:
+    try:
+        secret = open_secret(box, stored)
+    except SecretBoxError:
+        return UNREADABLE
     if not secret:
         return None
     return MASK + secret[-4:]
@@ -49,14 +57,14 @@ def _stats(conn: Connection, workspace_id: int) -> dict[int, dict[str, int]]:
 
 
 def public_webhook(
-    row: dict[str, Any], stats: dict[str, int] | None, max_retries: int
+    row: dict[str, Any], stats: dict[str, int] | None, max_retries: int, box: SecretBox
 ) -> dict[str, Any]:
     stats = stats or {}
     return {
         "id": row["id"],
         "name": row["name"],
         "url": row["url"],
-        "secret": mask_secret(row["secret"]),
+        "secret": mask_secret(box, row["secret"]),
         "events": row["events"],
         "enabled": bool(row["enabled"]),
         "consecutive_failures": row["consecutive_failures"],
@@ -73,7 +81,9 @@ def public_webhook(
     }
 
 
-def list_webhooks(conn: Connection, workspace_id: int, max_retries: int) -> list[dict[str, Any]]:
+def list_webhooks(
+    conn: Connection, workspace_id: int, max_retries: int, box: SecretBox
+) -> list[dict[str, Any]]:
     stats = _stats(conn, workspace_id)
     rows = conn.execute(
         sa.select(webhooks)
@@ -81,7 +91,7 @@ def list_webhooks(conn: Connection, workspace_id: int, max_retries: int) -> list
         .order_by(webhooks.c.id)
         .limit(MAX_LISTED)
     ).mappings()
-    return [public_webhook(dict(r), stats.get(r["id"]), max_retries) for r in rows]
+    return [public_webhook(dict(r), stats.get(r["id"]), max_retries, box) for r in rows]
 
 
 def get_webhook(conn: Connection, workspace_id: int, webhook_id: int) -> dict[str, Any]:
@@ -108,8 +118,9 @@ def create_webhook(
     events: list[str] | None,
     generate_secret: bool,
     allow_private: bool,
+    box: SecretBox,
 ) -> dict[str, Any]:
-    """Save a webhook; the full secret is in the answer this once."""
+    """Save a webhook; the full secret is in the answer this once (stored sealed)."""
     check_saved_url(url, allow_private=allow_private)
     event_list = validate_events(events)
     secret = new_secret() if generate_secret else None
@@ -119,7 +130,7 @@ def create_webhook(
             sa.insert(webhooks).values(
                 name=name,
                 url=url,
-                secret=secret,
+                secret=seal(box, secret),
                 events=event_list,
                 enabled=True,
                 consecutive_failures=0,
@@ -158,6 +169,7 @@ def update_webhook(
     regenerate_secret: bool,
     reset_circuit: bool,
     allow_private: bool,
+    box: SecretBox,
 ) -> dict[str, Any]:
     """Apply `changes` (name, url, events, enabled); answer `{success}` (+ the new secret)."""
     current = get_webhook(conn, actor.workspace_id, webhook_id)
@@ -178,7 +190,7 @@ def update_webhook(
     secret: str | None = None
     if regenerate_secret:
         secret = new_secret()
-        values["secret"] = secret
+        values["secret"] = seal(box, secret)
     values["updated_at"] = int(time.time())
     conn.execute(sa.update(webhooks).where(webhooks.c.id == webhook_id).values(**values))
     detail = {k: v for k, v in values.items() if k not in ("secret", "updated_at")}

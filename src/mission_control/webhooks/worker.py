@@ -16,6 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from mission_control.db.engine import Database
+from mission_control.security.secretbox import SecretBox, SecretBoxError
 from mission_control.settings import Settings
 from mission_control.webhooks.delivery import Outcome, Sender
 from mission_control.webhooks.dispatcher import BATCH, cursor_behind, dispatch_batch
@@ -26,6 +27,7 @@ from mission_control.webhooks.queue import (
     release,
     settle_and_claim,
 )
+from mission_control.webhooks.sealing import open_secret, webhook_box
 from mission_control.webhooks.signing import delivery_headers
 
 log = logging.getLogger("mission_control.webhooks")
@@ -37,6 +39,10 @@ BATCH_DELAY = 0.02
 # Passes that may fail to record the same finished attempts before they are left to
 # their lease (a deadlock or a moment's outage should not send them twice).
 SETTLE_ATTEMPTS = 3
+NOT_OPENED = (
+    "Not sent: the signing secret cannot be opened with the current secret key "
+    "(MC_SECRET_KEY or the data directory's secret.key changed); regenerate the secret"
+)
 
 
 def private_allowed(settings: Settings) -> bool:
@@ -60,9 +66,12 @@ class WebhookWorker:
         concurrency: int = DEFAULT_CONCURRENCY,
         poll_interval: float = POLL_SECONDS,
         batch_delay: float = BATCH_DELAY,
+        box: SecretBox | None = None,
     ) -> None:
         self.db = db
         self.settings = settings
+        # Opens the webhooks' signing secrets (the delivery process is handed its key).
+        self.box = box or webhook_box(settings)
         self.max_retries = settings.webhook_max_retries
         self.sender = Sender(allow_private=private_allowed(settings))
         self.concurrency = concurrency
@@ -219,13 +228,17 @@ class WebhookWorker:
 
     async def send(self, claimed: Claimed) -> Outcome:
         """One HTTP attempt of `claimed`, signed with its webhook's current secret."""
+        try:
+            secret = open_secret(self.box, claimed.secret)
+        except SecretBoxError:
+            return Outcome(None, None, NOT_OPENED, 0)
         body = claimed.payload.encode()
         headers = delivery_headers(
             event_type=claimed.event_type,
             delivery_uid=claimed.root_uid,
             timestamp=self.now(),
             body=body,
-            secret=claimed.secret,
+            secret=secret,
         )
         return await self.sender.send(claimed.url, body, headers)
 
