@@ -3,7 +3,6 @@ batch that could not be recorded is recorded on the next pass, not sent again.""
 
 from __future__ import annotations
 
-import contextlib
 import threading
 from collections import Counter
 from typing import Any
@@ -17,6 +16,7 @@ from mission_control.webhooks import worker as worker_module
 from mission_control.webhooks.delivery import Outcome
 from mission_control.webhooks.queue import Claimed, insert_attempt, settle_and_claim
 from tests.conftest import AppHarness
+from tests.interleave import paused_after_first
 from tests.webhooks.conftest import Receiver, wait_for
 
 pytestmark = pytest.mark.anyio
@@ -72,15 +72,6 @@ async def test_batches_over_the_same_webhooks_in_opposite_orders_do_not_deadlock
     a0, a1, b0, b1 = await _two_hooks_with_sending_rows(h := harness)
     batches = [[(a0, OK), (b0, OK)], [(b1, OK), (a1, OK)]]
     engine = h.rt.db.engine
-    both_hold_a_webhook = threading.Barrier(2, timeout=3)
-
-    def after_execute(conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        if statement.startswith("UPDATE webhooks") and not conn.info.get("paused"):
-            conn.info["paused"] = True
-            # Broken: the other sender is waiting for this one's lock (no interleaving).
-            with contextlib.suppress(threading.BrokenBarrierError):
-                both_hold_a_webhook.wait()
-
     errors: list[BaseException] = []
 
     def settle(batch: list[tuple[Claimed, Outcome]]) -> None:
@@ -90,15 +81,12 @@ async def test_batches_over_the_same_webhooks_in_opposite_orders_do_not_deadlock
         except BaseException as exc:  # reported by the assertion below
             errors.append(exc)
 
-    sa.event.listen(engine, "after_cursor_execute", after_execute)
-    try:
+    with paused_after_first(engine, "UPDATE webhooks"):
         threads = [threading.Thread(target=settle, args=(batch,)) for batch in batches]
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join(30)
-    finally:
-        sa.event.remove(engine, "after_cursor_execute", after_execute)
     assert errors == []
 
     def states(conn: Any) -> Counter[str]:

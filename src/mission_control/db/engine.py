@@ -343,7 +343,15 @@ def _read_on(engine: Engine, fn: Callable[..., T], *args: Any, **kwargs: Any) ->
         return fn(conn, *args, **kwargs)
 
 
+# PostgreSQL gave up the transaction for another (serialization failure, deadlock): the
+# database is up, the request may simply be sent again.
+_CONFLICT_STATES = frozenset({"40001", "40P01"})
+
+
 def _unavailable(exc: Exception) -> ServiceUnavailable:
     # The driver's message may carry SQL or parameters; it goes to the log, not the client.
+    if getattr(getattr(exc, "orig", None), "sqlstate", None) in _CONFLICT_STATES:
+        log.warning("transaction conflicted with another: %s", exc.__class__.__name__)
+        return ServiceUnavailable("Database busy: the request conflicted with another; retry it")
     log.warning("database unavailable: %s", exc.__class__.__name__)
     return ServiceUnavailable("Database unavailable")

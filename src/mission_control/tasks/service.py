@@ -359,7 +359,10 @@ def bulk_move(conn: Connection, actor: Actor, moves: list[tuple[int, str]]) -> i
         check_task(actor, task)
         require_gate(conn, task, status)
         planned.append((task, status))
-    for task, status in planned:
+    # Written in id order: two moves of the same tasks listed in other orders then take
+    # their row locks in the same order and cannot deadlock (PostgreSQL). A task listed
+    # twice ends with its last listed status (the sort is stable).
+    for task, status in sorted(planned, key=lambda item: int(item[0]["id"])):
         current = get_task(conn, ws, task["id"])  # a task may be listed twice
         if current["status"] != status:
             move_task(conn, actor, current, status)
