@@ -70,17 +70,24 @@ async def test_secrets_are_stored_sealed_and_deliveries_signed_with_them(
         regenerated = await admin.put(
             "/api/webhooks", json={"id": created["id"], "regenerate_secret": True}
         )
-        new_secret = regenerated.json()["secret"]
-        stored = await _stored_secret(h, created["id"])
-        assert stored is not None and stored.startswith(SEALED) and new_secret not in stored
-        listed = (await admin.get("/api/webhooks")).json()["webhooks"][0]
-        assert listed["secret"] == "••••••" + new_secret[-4:]
-
-        await _publish(h)
-        await wait_for(lambda: len(receiver.on("/ok")) == 1)
-        request = receiver.on("/ok")[0]
-        assert _signed_with(new_secret, request.body, request.headers["X-MC-Signature"])
+        await _sealed_masked_and_signing(
+            h, admin, receiver, created["id"], regenerated.json()["secret"]
+        )
         await admin.aclose()
+
+
+async def _sealed_masked_and_signing(
+    h: AppHarness, admin: httpx.AsyncClient, receiver: Receiver, webhook_id: int, secret: str
+) -> None:
+    """Stored sealed, listed masked, and the next event is signed with `secret`."""
+    stored = await _stored_secret(h, webhook_id)
+    assert stored is not None and stored.startswith(SEALED) and secret not in stored
+    listed = (await admin.get("/api/webhooks")).json()["webhooks"][0]
+    assert listed["secret"] == "••••••" + secret[-4:]
+    await _publish(h)
+    await wait_for(lambda: len(receiver.on("/ok")) == 1)
+    request = receiver.on("/ok")[0]
+    assert _signed_with(secret, request.body, request.headers["X-MC-Signature"])
 
 
 async def test_secrets_written_in_clear_are_sealed_at_start(
@@ -107,15 +114,8 @@ async def test_secrets_written_in_clear_are_sealed_at_start(
 
         webhook_id = await first.rt.db.write(plain)
     async with harness_factory(webhook_allow_private=True) as h:
-        stored = await _stored_secret(h, webhook_id)
-        assert stored is not None and stored.startswith(SEALED) and PLAIN_SECRET not in stored
         admin = await h.login_client("boss", "admin")
-        listed = (await admin.get("/api/webhooks")).json()["webhooks"][0]
-        assert listed["secret"] == "••••••" + PLAIN_SECRET[-4:]
-        await _publish(h)
-        await wait_for(lambda: len(receiver.on("/ok")) == 1)
-        request = receiver.on("/ok")[0]
-        assert _signed_with(PLAIN_SECRET, request.body, request.headers["X-MC-Signature"])
+        await _sealed_masked_and_signing(h, admin, receiver, webhook_id, PLAIN_SECRET)
         await admin.aclose()
 
 
