@@ -26,7 +26,7 @@ from mission_control.security.request_id import RequestIdMiddleware
 from mission_control.settings import Settings, load_settings
 from mission_control.two_factor.enforcement import AdminTwoFactorMiddleware
 from mission_control.web.routes import static_files
-from mission_control.webhooks.sealing import seal_plain_secrets, webhook_box
+from mission_control.webhooks.sealing import seal_plain_secrets
 
 API_DESCRIPTION = (
     "The REST API of Mission Control. Authenticate with the `mc-session` cookie "
@@ -45,7 +45,7 @@ def create_app(settings: Settings | None = None, *, migrate: bool = True) -> Fas
         if migrate:
             upgrade(settings.database_url_resolved)
         await runtime.db.write(seed_admin_from_env, settings, runtime.passwords)
-        await runtime.db.write(seal_plain_secrets, webhook_box(settings))
+        await runtime.db.write(seal_plain_secrets, runtime.webhooks.box)
         await runtime.start()
         # Everything built so far (modules, routes, statements, settings) lives as long as
         # the process: keep it out of the collector's full passes, which would otherwise walk

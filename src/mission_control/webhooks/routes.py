@@ -41,7 +41,6 @@ from mission_control.webhooks.schemas import (
     WebhookUpdate,
     WebhookUpdated,
 )
-from mission_control.webhooks.sealing import webhook_box
 from mission_control.webhooks.worker import private_allowed
 
 router = APIRouter(tags=["webhooks"])
@@ -68,7 +67,7 @@ async def list_webhooks(rt: RuntimeDep, actor: AdminActor) -> Response:
         service.list_webhooks,
         actor.workspace_id,
         rt.settings.webhook_max_retries,
-        webhook_box(rt.settings),
+        rt.webhooks.box,
     )
     return json_response({"webhooks": hooks})
 
@@ -84,7 +83,7 @@ async def create_webhook(body: WebhookCreate, rt: RuntimeDep, actor: AdminActor)
         events=body.events,
         generate_secret=body.generate_secret,
         allow_private=private_allowed(rt.settings),
-        box=webhook_box(rt.settings),
+        box=rt.webhooks.box,
     )
     return json_response(created)
 
@@ -105,7 +104,7 @@ async def update_webhook(body: WebhookUpdate, rt: RuntimeDep, actor: AdminActor)
         regenerate_secret=body.regenerate_secret,
         reset_circuit=body.reset_circuit,
         allow_private=private_allowed(rt.settings),
-        box=webhook_box(rt.settings),
+        box=rt.webhooks.box,
     )
     if body.reset_circuit or changes.get("enabled"):
         rt.wake_webhooks()  # deliveries held while the circuit was open may go now
